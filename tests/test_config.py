@@ -1,0 +1,77 @@
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tracker.cli import main
+from tracker.config import load_config
+from tracker.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_shipped_config_is_valid_and_has_ten_real_feeds():
+    config = load_config(ROOT / "config" / "feeds.toml")
+    assert len(config.feeds) >= 10
+    assert all(feed.url.startswith("https://") for feed in config.feeds)
+    assert config.fetch.allow_private_addresses is False
+    assert config.db == Path("db/tracker.db")
+
+
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ('[[feed]]\nname = "a"\nurl = "https://a.example/feed"\n[[feed]]\nname = "b"\n',
+         "[[feed]] #2 has no 'url'; add url = \"https://...\""),
+        ('[[feed]]\nname = "a"\nurl = "ftp://a.example/feed"\n',
+         "[[feed]] #1 key 'url' is 'ftp://a.example/feed'; expected an http(s) URL"),
+        ('[[feed]]\nname = "a"\nurl = "https://a.example/"\ninterval = "soon"\n',
+         "[[feed]] #1 key 'interval' is 'soon'; use seconds or a duration"),
+        ('[[feed]]\nname = "a"\nurl = "https://a.example/"\n[[feed]]\nname = "a"\nurl = "https://b.example/"\n',
+         "[[feed]] #2 name 'a' is already used by [[feed]] #1"),
+        ('[fetch]\ntimeout = 5\nmax_body = 3\n', "[fetch] has unknown key 'max_body'; known keys:"),
+        ('[fetch]\nallow_private_addresses = ["not-a-net"]\n', "has 'not-a-net', which is not a network"),
+        ('[feed]\nname = "a"\n', "'feed' must be an array of tables: write [[feed]], not [feed]"),
+        ('[storage\ndb = 1\n', "invalid TOML"),
+    ],
+    ids=["missing-url", "bad-scheme", "bad-interval", "duplicate-name", "unknown-key",
+         "bad-network", "feed-not-array", "broken-toml"],
+)
+def test_bad_config_names_file_place_and_fix(tmp_path, body, message):
+    path = tmp_path / "feeds.toml"
+    path.write_text(body, encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert str(path) in str(info.value)
+    assert message in str(info.value)
+
+
+def test_bad_config_exits_2_before_anything_runs(tmp_path):
+    path = tmp_path / "feeds.toml"
+    path.write_text('[[feed]]\nname = "a"\n', encoding="utf-8")
+    db = tmp_path / "t.db"
+    result = CliRunner().invoke(main, ["--config", str(path), "init"])
+    assert result.exit_code == 2
+    assert f"{path}: [[feed]] #1 has no 'url'; add url = \"https://...\"" in result.output
+    assert not db.exists()
+
+
+def test_private_addresses_accept_networks(tmp_path):
+    path = tmp_path / "feeds.toml"
+    path.write_text('[fetch]\nallow_private_addresses = ["127.0.0.0/8", "10.1.2.0/24"]\n', encoding="utf-8")
+    config = load_config(path)
+    assert [str(n) for n in config.fetch.allow_private_addresses] == ["127.0.0.0/8", "10.1.2.0/24"]
+
+
+def test_init_is_idempotent(tmp_path):
+    path = tmp_path / "feeds.toml"
+    db = tmp_path / "x.db"
+    path.write_text(f'[storage]\ndb = "{db}"\n', encoding="utf-8")
+    runner = CliRunner()
+    first = runner.invoke(main, ["--config", str(path), "init"])
+    second = runner.invoke(main, ["--config", str(path), "init"])
+    assert first.exit_code == 0 and second.exit_code == 0, second.output
+    assert "database ready" in second.output
+    import sqlite3
+    names = {r[0] for r in sqlite3.connect(db).execute("select name from migrations")}
+    assert names == {"001_core"}
