@@ -73,5 +73,6 @@ def test_init_is_idempotent(tmp_path):
     assert first.exit_code == 0 and second.exit_code == 0, second.output
     assert "database ready" in second.output
     import sqlite3
-    names = {r[0] for r in sqlite3.connect(db).execute("select name from migrations")}
-    assert names == {"001_core"}
+    from tracker.db import MIGRATIONS
+    names = [r[0] for r in sqlite3.connect(db).execute("select name from migrations order by name")]
+    assert names == sorted(name for name, _ in MIGRATIONS)

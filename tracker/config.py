@@ -107,7 +107,7 @@ def parse_duration(value: Any, where: str) -> int:
     raise ConfigError(f"{where} is {value!r}; use seconds or a duration such as \"30m\", \"2h\" or \"1d\"")
 
 
-class _Table:
+class Table:
     """Typed reads from one TOML table that name the place on every error."""
 
     def __init__(self, data: Any, where: str, known: set[str]) -> None:
@@ -187,13 +187,13 @@ def load_config(path: Path | str = DEFAULT_CONFIG, *, db_override: Path | str | 
 
 
 def parse_config(data: dict[str, Any], path: Path, *, db_override: Path | str | None = None) -> Config:
-    top = _Table(data, str(path), {"storage", "fetch", "polling", "stance", "publish", "feed", "alerts"})
+    top = Table(data, str(path), {"storage", "fetch", "polling", "stance", "publish", "feed", "alerts"})
     name = str(path)
 
-    storage = _Table(top.data.get("storage", {}), f"{name}: [storage]", {"db"})
+    storage = Table(top.data.get("storage", {}), f"{name}: [storage]", {"db"})
     db = Path(db_override) if db_override else Path(storage.get("db", str, "db/tracker.db"))
 
-    f = _Table(top.data.get("fetch", {}), f"{name}: [fetch]", {
+    f = Table(top.data.get("fetch", {}), f"{name}: [fetch]", {
         "timeout", "connect_timeout", "max_body_bytes", "max_redirects", "user_agent",
         "allow_private_addresses", "per_host_concurrency", "max_article_age_days"})
     fetch = FetchConfig(
@@ -207,7 +207,7 @@ def parse_config(data: dict[str, Any], path: Path, *, db_override: Path | str | 
         max_article_age_days=_positive(f.get("max_article_age_days", int, 30, example="30"), f.where, "max_article_age_days"),
     )
 
-    p = _Table(top.data.get("polling", {}), f"{name}: [polling]", {
+    p = Table(top.data.get("polling", {}), f"{name}: [polling]", {
         "interval", "max_backoff", "min_interval", "max_interval", "jitter", "fetch_articles", "workers"})
     polling = PollingConfig(
         interval_s=parse_duration(p.get("interval", (int, str), 1800), f"{p.where} key 'interval'"),
@@ -219,14 +219,14 @@ def parse_config(data: dict[str, Any], path: Path, *, db_override: Path | str | 
         workers=_positive(p.get("workers", int, 4, example="4"), p.where, "workers"),
     )
 
-    s = _Table(top.data.get("stance", {}), f"{name}: [stance]", {"actors", "topics", "min_confidence"})
+    s = Table(top.data.get("stance", {}), f"{name}: [stance]", {"actors", "topics", "min_confidence"})
     stance = StanceConfig(
         actors=Path(s.get("actors", str, str(path.parent / "actors.toml"))),
         topics=Path(s.get("topics", str, str(path.parent / "topics.toml"))),
         min_confidence=float(s.get("min_confidence", (int, float), 0.0, example="0.5")),
     )
 
-    pub = _Table(top.data.get("publish", {}), f"{name}: [publish]", {"base_url", "port"})
+    pub = Table(top.data.get("publish", {}), f"{name}: [publish]", {"base_url", "port"})
     publish = PublishConfig(
         base_url=(pub.get("base_url", str, "") or None),
         port=_positive(pub.get("port", int, 8001, example="8001"), pub.where, "port"),
@@ -275,7 +275,7 @@ def _parse_feeds(items: Any, name: str, default_interval: int) -> tuple[Feed, ..
     feeds: list[Feed] = []
     seen: dict[str, int] = {}
     for number, item in enumerate(items, start=1):
-        t = _Table(item, f"{name}: [[feed]] #{number}", {"name", "url", "interval", "tags", "outlet"})
+        t = Table(item, f"{name}: [[feed]] #{number}", {"name", "url", "interval", "tags", "outlet"})
         url = _check_url(t.get("url", str, required=True, example='"https://..."'), t.where)
         feed_name = t.get("name", str, required=True, example='"outlet-topic"').strip()
         if not feed_name:
@@ -293,3 +293,6 @@ def _parse_feeds(items: Any, name: str, default_interval: int) -> tuple[Feed, ..
         feeds.append(Feed(name=feed_name, url=url, interval_s=interval_s, tags=tuple(tags),
                           outlet=t.get("outlet", str, None)))
     return tuple(feeds)
+
+
+_Table = Table  # old private name, still imported by a few modules

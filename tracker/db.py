@@ -207,8 +207,42 @@ def _m001_core(db: sqlite_utils.Database) -> None:
     db["claims"].enable_fts(["evidence", "speaker"], create_triggers=True, tokenize="porter")
 
 
+def _m002_publish_views(db: sqlite_utils.Database) -> None:
+    # Views join each shift and claim to its outlet and link, so Datasette can
+    # facet and search them by outlet (tracker/publish describes them).
+    db.execute("""
+    CREATE VIEW claim_evidence AS
+    SELECT c.id AS claim_id, c.actor, c.topic, c.stance, c.confidence, c.evidence, c.speaker,
+           c.said_at, c.time_cue, c.review_status,
+           COALESCE(a.outlet, f.outlet, f.name) AS outlet, a.title AS article_title, a.url,
+           a.published_at, c.article_id, c.version_id, v.number AS version_number,
+           (v.number = (SELECT MAX(number) FROM versions WHERE article_id = c.article_id)) AS in_current_text,
+           c.created_at
+    FROM claims c
+    JOIN versions v ON v.id = c.version_id
+    JOIN articles a ON a.id = c.article_id
+    LEFT JOIN feeds f ON f.id = a.feed_id""")
+    db.execute("""
+    CREATE VIEW shift_evidence AS
+    SELECT s.id AS shift_id, s.actor, s.topic, s.from_stance, s.to_stance, s.since, s.detected_at,
+           s.status, s.corroboration, s.confidence, s.retrospective,
+           nc.evidence AS new_evidence, nc.speaker AS new_speaker, nc.outlet AS new_outlet,
+           nc.url AS new_url, COALESCE(nc.said_at, nc.published_at) AS new_date,
+           COALESCE(pc.evidence, b.evidence) AS old_evidence,
+           pc.speaker AS old_speaker,
+           COALESCE(pc.outlet, CASE WHEN b.id IS NOT NULL THEN 'baseline (' || b.seed_file || ')' END) AS old_outlet,
+           pc.url AS old_url, COALESCE(pc.said_at, pc.published_at, b.since) AS old_date,
+           CASE WHEN pc.claim_id IS NOT NULL THEN 'claim' WHEN b.id IS NOT NULL THEN 'baseline' END AS old_source,
+           s.claim_id, s.previous_claim_id, s.previous_baseline_id, s.review_note, s.reviewed_at
+    FROM shifts s
+    LEFT JOIN claim_evidence nc ON nc.claim_id = s.claim_id
+    LEFT JOIN claim_evidence pc ON pc.claim_id = s.previous_claim_id
+    LEFT JOIN baseline b ON b.id = s.previous_baseline_id""")
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_core", _m001_core),
+    ("002_publish_views", _m002_publish_views),
 ]
 
 

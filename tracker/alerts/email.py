@@ -1,0 +1,132 @@
+"""The ``email`` channel: smtplib with STARTTLS, implicit TLS or plain SMTP.
+
+The Message-ID is derived from the idempotency key, so a resent alert has
+the same Message-ID and a mail client or a filter can drop the duplicate.
+The password is read from the environment variable named by
+``password_env`` at send time and never leaves this function.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import smtplib
+import ssl
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import format_datetime
+
+from tracker.alerts.base import Channel, Kind, SendContext, env_name, read_secret, string_list
+from tracker.alerts.render import Message
+from tracker.config import _Table
+from tracker.errors import AlertError, ConfigError
+
+log = logging.getLogger(__name__)
+
+SECURITY = ("starttls", "ssl", "none")
+DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
+KEYS = frozenset({"host", "port", "security", "user", "password_env", "from", "to"})
+_UNSAFE_ID = re.compile(r"[^A-Za-z0-9._+=-]")
+
+
+@dataclass(frozen=True)
+class EmailSettings:
+    host: str
+    port: int
+    security: str
+    sender: str
+    to: tuple[str, ...]
+    user: str | None = None
+    password_env: str | None = None
+
+
+def parse(t: _Table) -> EmailSettings:
+    security = t.get("security", str, "starttls", example='"starttls"')
+    if security not in SECURITY:
+        raise ConfigError(f"{t.where} key 'security' is {security!r}; known values: {', '.join(SECURITY)}")
+    port = t.get("port", int, DEFAULT_PORTS[security], example="587")
+    if not 0 < port < 65536:
+        raise ConfigError(f"{t.where} key 'port' is {port!r}; use a TCP port such as 587")
+    sender = t.get("from", str, required=True, example='"tracker@example.org"')
+    to = string_list(t, "to", [], example='["desk@example.org"]')
+    if not to:
+        raise ConfigError(f"{t.where} has no 'to'; add to = [\"desk@example.org\"]")
+    for address in [sender, *to]:
+        if "@" not in address:
+            raise ConfigError(f"{t.where} address {address!r} is not an email address; use name@domain")
+    user = t.get("user", str, None, example='"tracker@example.org"')
+    password_env = env_name(t, "password_env")
+    if user and not password_env:
+        raise ConfigError(
+            f"{t.where} has 'user' but no 'password_env'; add password_env = \"TRACKER_SMTP_PASSWORD\" "
+            "and export that variable"
+        )
+    return EmailSettings(
+        host=t.get("host", str, required=True, example='"smtp.example.org"'),
+        port=port, security=security, sender=sender, to=tuple(to), user=user, password_env=password_env,
+    )
+
+
+def message_id(key: str, sender: str) -> str:
+    domain = sender.rsplit("@", 1)[-1].strip(">") or "tracker"
+    return f"<{_UNSAFE_ID.sub('.', key)}@{domain}>"
+
+
+def build(channel: Channel, message: Message, context: SendContext) -> EmailMessage:
+    s: EmailSettings = channel.settings
+    mail = EmailMessage()
+    mail["Subject"] = message.subject
+    mail["From"] = s.sender
+    mail["To"] = ", ".join(s.to)
+    mail["Date"] = format_datetime(context.clock.now())
+    mail["Message-ID"] = message_id(message.key, s.sender)
+    mail["X-Tracker-Idempotency-Key"] = message.key
+    mail.set_content(message.text)
+    mail.add_alternative(message.html, subtype="html")
+    return mail
+
+
+def send(channel: Channel, message: Message, context: SendContext) -> None:
+    s: EmailSettings = channel.settings
+    where = f"alert channel {channel.name!r}: SMTP {s.host}:{s.port} ({s.security})"
+    password = read_secret(channel, s.password_env, "SMTP password") if s.user else None
+    mail = build(channel, message, context)
+    try:
+        if s.security == "ssl":
+            smtp = smtplib.SMTP_SSL(s.host, s.port, timeout=channel.timeout_s,
+                                    context=ssl.create_default_context())
+        else:
+            smtp = smtplib.SMTP(s.host, s.port, timeout=channel.timeout_s)
+        with smtp:
+            if s.security == "starttls":
+                smtp.starttls(context=ssl.create_default_context())
+            if s.user:
+                smtp.login(s.user, password)
+            refused = smtp.send_message(mail)
+    except smtplib.SMTPAuthenticationError as exc:
+        raise AlertError(f"{where}: login as {s.user!r} refused ({exc.smtp_code}); check the user "
+                         f"and the password in ${s.password_env}", reason="smtp-auth") from None
+    except smtplib.SMTPRecipientsRefused as exc:
+        raise AlertError(f"{where}: every recipient was refused: {', '.join(exc.recipients)}",
+                         reason="smtp-refused") from None
+    except smtplib.SMTPResponseException as exc:
+        raise AlertError(f"{where}: server answered {exc.smtp_code} {_text(exc.smtp_error)}",
+                         reason=f"smtp-{exc.smtp_code}") from None
+    except (smtplib.SMTPException, ssl.SSLError) as exc:
+        raise AlertError(f"{where}: {type(exc).__name__}: {exc}", reason="smtp") from None
+    except OSError as exc:
+        raise AlertError(f"{where}: cannot connect: {exc.strerror or exc}; check host, port and "
+                         "that the server is up", reason="smtp-connect") from None
+    if refused:
+        log.warning("%s: some recipients were refused: %s", where, ", ".join(refused))
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+def _secret_envs(settings: EmailSettings) -> tuple[str, ...]:
+    return (settings.password_env,) if settings.password_env else ()
+
+
+KIND = Kind(name="email", keys=KEYS, parse=parse, send=send, secret_envs=_secret_envs)

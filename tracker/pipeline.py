@@ -1,0 +1,326 @@
+"""run_cycle(): feeds -> entries -> articles -> versions -> analysis -> outbox; one ``runs`` row.
+
+Network work (feeds, pages) and extraction run in a thread pool; every
+database write happens on the calling thread, one transaction per article,
+so a crash loses at most the article in flight and a rerun is idempotent.
+One feed's or one article's failure is recorded with its reason and the
+cycle goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Callable, Iterable
+
+import httpx
+
+from tracker import analysis, feeds, recheck, store
+from tracker.clock import Clock, iso
+from tracker.config import Config
+from tracker.db import transaction
+from tracker.errors import ExtractError, TrackerError
+from tracker.extract import MIN_TEXT_CHARS, extract_page, fallback_from_entry
+from tracker.fetch import fetch_page
+from tracker.http import HostLimiter, Resolver, make_client
+from tracker.models import Entry, Extracted, Page, RunStats
+from tracker.versions import record_version
+
+log = logging.getLogger(__name__)
+
+Extractor = Callable[[Page], Extracted]
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One event of a cycle, for a progress display or a log line.
+
+    kind: feed-ok | feed-not-modified | feed-failed | feed-gone | article-new |
+    article-failed | article-duplicate | version-new | recheck-unchanged | recheck-failed
+    """
+
+    kind: str
+    subject: str
+    detail: str | None
+    stats: RunStats
+    feeds_total: int = 0
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+@dataclass(frozen=True)
+class _Stored:
+    url: str
+    number: int
+    chars_added: int
+    chars_removed: int
+    claims: int
+    shifts: int
+
+
+@dataclass(frozen=True)
+class _Fetched:
+    """What a worker brings back for one article: text, or why there is none."""
+
+    page_url: str | None
+    extracted: Extracted | None
+    error: TrackerError | None
+
+
+def run_cycle(
+    db,
+    config: Config,
+    *,
+    clock: Clock,
+    client: httpx.Client | None = None,
+    feed_names: Iterable[str] | None = None,
+    all_feeds: bool = False,
+    trigger: str = "poll",
+    progress: ProgressCallback | None = None,
+    extractor: Extractor | None = None,
+    resolver: Resolver | None = None,
+    poll_feeds: bool = True,
+    recheck_due: bool = True,
+) -> RunStats:
+    """One cycle: poll the due feeds (or ``all_feeds``, or ``feed_names``),
+    store new articles, re-check due articles, deliver alerts. Writes one
+    ``runs`` row and returns its counters."""
+    stats = RunStats()
+    run_id = store.start_run(db, started_at=iso(clock.now()), trigger=trigger)
+    own_client = client is None
+    client = client or make_client(config.fetch)
+    try:
+        store.sync_feeds(db, config, clock.now())
+        selected = store.feeds_to_poll(db, config, clock.now(), names=list(feed_names or ()) or None,
+                                       all_feeds=all_feeds) if poll_feeds else []
+        cycle = _Cycle(db, config, clock=clock, client=client, stats=stats, progress=progress,
+                       extractor=extractor, resolver=resolver, feeds_total=len(selected))
+        cycle.run(selected, recheck_due=recheck_due)
+        if config.alert_channels:
+            from tracker.alerts.outbox import deliver_due
+
+            stats.alerts_sent += deliver_due(db, config, clock=clock)
+    finally:
+        if own_client:
+            client.close()
+        store.finish_run(db, run_id, stats, finished_at=iso(clock.now()))
+    return stats
+
+
+def run_recheck(db, config: Config, *, clock: Clock, client: httpx.Client | None = None,
+                progress: ProgressCallback | None = None, **kwargs: Any) -> RunStats:
+    """Only re-check the articles that are due (``tracker recheck``)."""
+    return run_cycle(db, config, clock=clock, client=client, trigger="recheck", progress=progress,
+                     poll_feeds=False, **kwargs)
+
+
+def ingest_text(db, config: Config, *, url: str, title: str | None, text: str, published_at: str | None,
+                outlet: str | None, feed_id: int | None = None, clock: Clock,
+                source: str = "extracted") -> tuple[int, int | None]:
+    """Store already-extracted text as an article version and analyse it.
+
+    Returns (article_id, version_id); version_id is None when the text equals
+    the article's latest version. The article is not scheduled for re-checks.
+    """
+    now = iso(clock.now())
+    canonical = feeds.canonical_url(url)
+    with transaction(db):
+        article_id = store.known_article(db, canonical) or store.insert_article(
+            db, url=canonical, feed_id=feed_id, outlet=outlet, title=title, published_at=published_at, now=now)
+        result = record_version(db, article_id, Extracted(text=text, title=title, source=source), fetched_at=now)
+        if result.changed:
+            analysis.analyse_version(db, config, result.version_id, clock=clock)
+            store.update_article(db, article_id, last_changed_at=now)
+        store.update_article(db, article_id, last_checked_at=now, fetch_status="ok")
+    return article_id, result.version_id
+
+
+class _Cycle:
+    def __init__(self, db, config: Config, *, clock: Clock, client: httpx.Client, stats: RunStats,
+                 progress: ProgressCallback | None, extractor: Extractor | None, resolver: Resolver | None,
+                 feeds_total: int) -> None:
+        self.db = db
+        self.config = config
+        self.clock = clock
+        self.client = client
+        self.stats = stats
+        self.progress = progress
+        self.extractor = extractor or (lambda page: extract_page(page, min_chars=MIN_TEXT_CHARS))
+        self.resolver = resolver
+        self.feeds_total = feeds_total
+        self.limiter = HostLimiter(config.fetch.per_host_concurrency)
+        self.queued: set[str] = set()
+        self.pending: dict[Future, Callable[[Any], None]] = {}
+
+    # -- orchestration ---------------------------------------------------
+    def run(self, selected: list[dict[str, Any]], *, recheck_due: bool) -> None:
+        with ThreadPoolExecutor(max_workers=self.config.polling.workers, thread_name_prefix="tracker") as pool:
+            self.pool = pool
+            for row in selected:
+                future = pool.submit(feeds.poll_feed, self.client, self.config.fetch, feed_name=row["name"],
+                                     url=row["url"], etag=row["etag"], last_modified=row["last_modified"],
+                                     resolver=self.resolver)
+                self.pending[future] = lambda poll, row=row: self._feed_done(row, poll)
+            self._drain()
+            if recheck_due:
+                for article in recheck.due_articles(self.db, self.clock.now()):
+                    if article["url"] in self.queued:
+                        continue
+                    future = pool.submit(self._fetch_article, article["url"])
+                    self.pending[future] = lambda fetched, article=article: self._recheck_done(article, fetched)
+                self._drain()
+
+    def _drain(self) -> None:
+        while self.pending:
+            done, _ = wait(list(self.pending), return_when=FIRST_COMPLETED)
+            for future in done:
+                handler = self.pending.pop(future)
+                handler(future.result())
+
+    def _emit(self, kind: str, subject: str, detail: str | None = None) -> None:
+        if self.progress is not None:
+            self.progress(Progress(kind, subject, detail, self.stats, self.feeds_total))
+
+    # -- feeds -----------------------------------------------------------
+    def _feed_done(self, row: dict[str, Any], poll: feeds.FeedPoll) -> None:
+        now = self.clock.now()
+        changes = feeds.health_changes(row, poll, self.config.polling, now)
+        store.update_feed(self.db, row["id"], changes, entries_seen=len(poll.entries))
+        self.stats.feeds_polled += 1
+        if poll.outcome == "not-modified":
+            self.stats.feeds_not_modified += 1
+            self._emit("feed-not-modified", row["name"])
+            return
+        if poll.outcome in ("failed", "gone"):
+            self.stats.feeds_failed += 1
+            self.stats.errors.append(poll.message or f"feed {row['name']!r}: {poll.reason}")
+            self._emit(f"feed-{poll.outcome}", row["name"], f"[{poll.reason}] {poll.message}")
+            return
+        outlet = row["outlet"] or changes.get("title") or row["title"] or row["name"]
+        new = 0
+        for entry in poll.entries:
+            if entry.url in self.queued or store.known_article(self.db, entry.url, feed_id=row["id"], guid=entry.guid):
+                continue
+            self.queued.add(entry.url)
+            new += 1
+            if self.config.polling.fetch_articles:
+                future = self.pool.submit(self._fetch_article, entry.url)
+            else:
+                future = self.pool.submit(_Fetched, None, None, ExtractError(
+                    "[polling] fetch_articles is false", reason="not-fetched"))
+            self.pending[future] = lambda fetched, entry=entry: self._article_done(row["id"], outlet, entry, fetched)
+        detail = f"{len(poll.entries)} entries, {new} new"
+        if poll.parsed and poll.parsed.bozo_warning:
+            detail += f" (malformed: {poll.parsed.bozo_warning})"
+        self._emit("feed-ok", row["name"], detail)
+
+    # -- articles (worker side) ------------------------------------------
+    def _fetch_article(self, url: str) -> _Fetched:
+        try:
+            page = fetch_page(self.client, url, self.config.fetch, clock=self.clock, limiter=self.limiter,
+                              resolver=self.resolver)
+        except TrackerError as exc:
+            return _Fetched(None, None, exc)
+        try:
+            return _Fetched(page.url, self.extractor(page), None)
+        except TrackerError as exc:
+            return _Fetched(page.url, None, exc)
+
+    # -- articles (writer side) ------------------------------------------
+    def _article_done(self, feed_id: int, outlet: str | None, entry: Entry, fetched: _Fetched) -> None:
+        if fetched.page_url and fetched.page_url != entry.url and store.known_article(self.db, fetched.page_url):
+            self._emit("article-duplicate", entry.url, f"redirects to the known {fetched.page_url}")
+            return
+        extracted, status, error = fetched.extracted, "ok", None
+        if extracted is None:
+            why = f"{fetched.error.reason}: {fetched.error.message}" if fetched.error else "no text"
+            try:
+                extracted, status, error = fallback_from_entry(entry, why), "fallback", why
+            except ExtractError as exc:
+                extracted, status, error = None, "failed", exc.message
+        now = self.clock.now()
+        try:
+            with transaction(self.db):
+                article_id = store.insert_article(self.db, url=entry.url, feed_id=feed_id, outlet=outlet,
+                                                  entry=entry, title=entry.title or (extracted and extracted.title),
+                                                  author=entry.author or (extracted and extracted.author),
+                                                  published_at=entry.published_at or (extracted and extracted.date),
+                                                  now=iso(now))
+                stored = self._store_version(article_id, entry.url, extracted, now) if extracted else None
+                store.update_article(
+                    self.db, article_id, last_checked_at=iso(now), check_count=1, fetch_status=status,
+                    fetch_error=error, last_changed_at=iso(now) if stored else None,
+                    next_check_at=recheck.next_check_at(now, first_seen_at=iso(now), last_changed_at=iso(now),
+                                                        max_age_days=self.config.fetch.max_article_age_days))
+        except Exception as exc:  # one article's failure must not end the cycle
+            log.exception("storing %s failed", entry.url)
+            # Forget the feed's validators so the next poll gets the entry again
+            # instead of a 304 that would hide it until the feed changes.
+            store.update_feed(self.db, feed_id, {"etag": None, "last_modified": None})
+            self._article_failed(entry.url, f"{type(exc).__name__}: {exc}")
+            return
+        if status == "failed":
+            self._article_failed(entry.url, error)
+            return
+        self.stats.articles_new += 1
+        self._emit("article-new", entry.url, f"fallback to the feed summary ({error})" if error else None)
+        self._count(stored)
+
+    def _recheck_done(self, article: dict[str, Any], fetched: _Fetched) -> None:
+        now = self.clock.now()
+        max_age = self.config.fetch.max_article_age_days
+        try:
+            with transaction(self.db):
+                stored = None
+                error = None
+                if fetched.extracted is not None:
+                    stored = self._store_version(article["id"], article["url"], fetched.extracted, now)
+                else:
+                    error = f"{fetched.error.reason}: {fetched.error.message}" if fetched.error else "no text"
+                changed = stored is not None
+                last_changed = iso(now) if changed else article["last_changed_at"]
+                fields = dict(last_checked_at=iso(now), check_count=article["check_count"] + 1,
+                              next_check_at=recheck.next_check_at(now, first_seen_at=article["first_seen_at"],
+                                                                  last_changed_at=last_changed, max_age_days=max_age))
+                if changed:
+                    fields.update(last_changed_at=last_changed, fetch_status="ok", fetch_error=None)
+                elif error:
+                    fields.update(fetch_error=error)
+                store.update_article(self.db, article["id"], **fields)
+        except Exception as exc:  # one article's failure must not end the cycle
+            log.exception("re-checking %s failed", article["url"])
+            self._article_failed(article["url"], f"{type(exc).__name__}: {exc}")
+            return
+        self._count(stored)
+        if error:
+            # Kept on the article (fetch_error), not in the run's errors: a page
+            # that was already unusable failing again on schedule is no news.
+            self._emit("recheck-failed", article["url"], error)
+        elif not changed:
+            self._emit("recheck-unchanged", article["url"])
+
+    def _store_version(self, article_id: int, url: str, extracted: Extracted, now: datetime) -> _Stored | None:
+        """Inside the article's transaction: version, then analysis. None if the text is unchanged."""
+        result = record_version(self.db, article_id, extracted, fetched_at=iso(now))
+        if not result.changed:
+            return None
+        claims, shifts = analysis.analyse_version(self.db, self.config, result.version_id, clock=self.clock)
+        return _Stored(url, result.number, result.chars_added, result.chars_removed, claims, shifts)
+
+    def _count(self, stored: _Stored | None) -> None:
+        """After the commit: count and report a stored version."""
+        if stored is None:
+            return
+        self.stats.versions_new += 1
+        self.stats.claims_new += stored.claims
+        self.stats.shifts_new += stored.shifts
+        self._emit("version-new", stored.url,
+                   f"version {stored.number} (+{stored.chars_added}/-{stored.chars_removed} chars)")
+
+    def _article_failed(self, url: str, reason: str | None) -> None:
+        self.stats.articles_failed += 1
+        self.stats.errors.append(f"article {url}: {reason}")
+        self._emit("article-failed", url, reason)

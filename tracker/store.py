@@ -1,0 +1,127 @@
+"""Write helpers for feeds, articles and runs (raw SQL on the shared connection).
+
+Raw SQL rather than sqlite-utils table methods because those wrap writes in
+``with conn:``, which would commit the caller's article transaction halfway.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any, Iterable
+
+from tracker.clock import iso
+from tracker.config import Config
+from tracker.models import Entry, RunStats
+
+_ERROR_SUMMARY_LINES = 20
+
+
+def rows(db, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
+    cursor = db.execute(sql, list(params))
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def one(db, sql: str, params: Iterable[Any] = ()) -> dict[str, Any] | None:
+    found = rows(db, sql, params)
+    return found[0] if found else None
+
+
+def sync_feeds(db, config: Config, now: datetime) -> None:
+    """Insert configured feeds that are new; apply config changes to known ones.
+
+    A changed url in the config resets the feed (new address, no validators,
+    unmuted); a permanent redirect only changes ``url``, never ``configured_url``.
+    Feeds removed from the config keep their rows and history.
+    """
+    for feed in config.feeds:
+        row = one(db, "SELECT id, configured_url FROM feeds WHERE name = ?", [feed.name])
+        tags = json.dumps(list(feed.tags))
+        if row is None:
+            db.execute(
+                "INSERT INTO feeds (name, url, configured_url, outlet, tags, interval_s, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [feed.name, feed.url, feed.url, feed.outlet, tags, feed.interval_s, iso(now)],
+            )
+        elif row["configured_url"] != feed.url:
+            db.execute(
+                "UPDATE feeds SET url = ?, configured_url = ?, outlet = ?, tags = ?, interval_s = ?,"
+                " etag = NULL, last_modified = NULL, muted = 0, error_count = 0, next_poll_at = NULL"
+                " WHERE id = ?",
+                [feed.url, feed.url, feed.outlet, tags, feed.interval_s, row["id"]],
+            )
+        else:
+            db.execute("UPDATE feeds SET outlet = ?, tags = ?, interval_s = ? WHERE id = ?",
+                       [feed.outlet, tags, feed.interval_s, row["id"]])
+
+
+def feeds_to_poll(db, config: Config, now: datetime, *, names: Iterable[str] | None = None,
+                  all_feeds: bool = False) -> list[dict[str, Any]]:
+    """Configured feeds to poll now: the named ones (even muted), all unmuted, or the due ones."""
+    wanted = [config.feed(name).name for name in names] if names else [f.name for f in config.feeds]
+    found = {row["name"]: row for row in rows(
+        db, f"SELECT * FROM feeds WHERE name IN ({','.join('?' * len(wanted))})", wanted)} if wanted else {}
+    selected = []
+    for name in wanted:
+        row = found.get(name)
+        if row is None:
+            continue
+        if names:
+            selected.append(row)
+        elif not row["muted"] and (all_feeds or row["next_poll_at"] is None or row["next_poll_at"] <= iso(now)):
+            selected.append(row)
+    return selected
+
+
+def update_feed(db, feed_id: int, changes: dict[str, Any], *, entries_seen: int = 0) -> None:
+    if not changes and not entries_seen:
+        return
+    assignments = [f"{column} = ?" for column in changes] + ["entries_seen = entries_seen + ?"]
+    db.execute(f"UPDATE feeds SET {', '.join(assignments)} WHERE id = ?",
+               [*changes.values(), entries_seen, feed_id])
+
+
+def known_article(db, url: str, *, feed_id: int | None = None, guid: str | None = None) -> int | None:
+    """Id of the article stored under this canonical URL or this feed's GUID."""
+    row = one(db, "SELECT id FROM articles WHERE url = ?", [url])
+    if row is None and guid and feed_id is not None:
+        row = one(db, "SELECT id FROM articles WHERE feed_id = ? AND guid = ?", [feed_id, guid])
+    return None if row is None else row["id"]
+
+
+def insert_article(db, *, url: str, feed_id: int | None, outlet: str | None, entry: Entry | None = None,
+                   title: str | None = None, author: str | None = None, published_at: str | None = None,
+                   now: str) -> int:
+    cursor = db.execute(
+        "INSERT INTO articles (feed_id, url, guid, outlet, title, author, published_at, first_seen_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [feed_id, url, entry.guid if entry else None, outlet,
+         title or (entry.title if entry else None), author or (entry.author if entry else None),
+         published_at or (entry.published_at if entry else None), now],
+    )
+    return cursor.lastrowid
+
+
+def update_article(db, article_id: int, **changes: Any) -> None:
+    if changes:
+        db.execute(f"UPDATE articles SET {', '.join(f'{c} = ?' for c in changes)} WHERE id = ?",
+                   [*changes.values(), article_id])
+
+
+def start_run(db, *, started_at: str, trigger: str) -> int:
+    return db.execute("INSERT INTO runs (started_at, trigger) VALUES (?, ?)", [started_at, trigger]).lastrowid
+
+
+def finish_run(db, run_id: int, stats: RunStats, *, finished_at: str) -> None:
+    summary = "\n".join(stats.errors[:_ERROR_SUMMARY_LINES]) or None
+    if len(stats.errors) > _ERROR_SUMMARY_LINES:
+        summary += f"\n... and {len(stats.errors) - _ERROR_SUMMARY_LINES} more"
+    db.execute(
+        "UPDATE runs SET finished_at = ?, feeds_polled = ?, feeds_failed = ?, feeds_not_modified = ?,"
+        " articles_new = ?, articles_failed = ?, versions_new = ?, claims_new = ?, shifts_new = ?,"
+        " alerts_sent = ?, errors = ?, error_summary = ? WHERE id = ?",
+        [finished_at, stats.feeds_polled, stats.feeds_failed, stats.feeds_not_modified, stats.articles_new,
+         stats.articles_failed, stats.versions_new, stats.claims_new, stats.shifts_new, stats.alerts_sent,
+         len(stats.errors), summary, run_id],
+    )
