@@ -151,7 +151,14 @@ def _entry(item: Mapping[str, Any], *, feed_url: str, feed_name: str) -> Entry |
         author=(item.get("author") or "").strip() or None,
         published_at=published,
         summary=html_to_text(summary) or None,
+        outlet=_source_title(item),
     )
+
+
+def _source_title(item) -> str | None:
+    source = item.get("source")
+    title = source.get("title") if isinstance(source, dict) else None
+    return title.strip() if isinstance(title, str) and title.strip() else None
 
 
 def poll_feed(

@@ -35,6 +35,7 @@ class Entry:
     author: str | None = None
     published_at: str | None = None
     summary: str | None = None
+    outlet: str | None = None  # the item's own <source>, as aggregator feeds give it
 
 
 @dataclass(frozen=True)

@@ -244,7 +244,7 @@ class _Cycle:
         now = self.clock.now()
         try:
             with transaction(self.db):
-                article_id = store.insert_article(self.db, url=entry.url, feed_id=feed_id, outlet=outlet,
+                article_id = store.insert_article(self.db, url=entry.url, feed_id=feed_id, outlet=entry.outlet or outlet,
                                                   entry=entry, title=entry.title or (extracted and extracted.title),
                                                   author=entry.author or (extracted and extracted.author),
                                                   published_at=entry.published_at or (extracted and extracted.date),
