@@ -73,7 +73,7 @@ def setup_logging(verbosity: int) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         datefmt="%Y-%m-%dT%H:%M:%S",
     )
-    for noisy in ("httpx", "httpcore", "trafilatura", "apscheduler.executors.default", "htmldate", "charset_normalizer"):
+    for noisy in ("httpx", "httpcore", "trafilatura", "apscheduler.executors.default", "htmldate", "charset_normalizer", "mail.log", "uvicorn.access"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
 
 

@@ -54,6 +54,7 @@ class PollingConfig:
     jitter_s: int = 60
     fetch_articles: bool = True
     workers: int = 4
+    adapt_to_publishing: bool = False  # poll slower feeds less often, within min..max interval
 
 
 @dataclass(frozen=True)
@@ -208,7 +209,7 @@ def parse_config(data: dict[str, Any], path: Path, *, db_override: Path | str | 
     )
 
     p = Table(top.data.get("polling", {}), f"{name}: [polling]", {
-        "interval", "max_backoff", "min_interval", "max_interval", "jitter", "fetch_articles", "workers"})
+        "interval", "max_backoff", "min_interval", "max_interval", "jitter", "fetch_articles", "workers", "adapt"})
     polling = PollingConfig(
         interval_s=parse_duration(p.get("interval", (int, str), 1800), f"{p.where} key 'interval'"),
         max_backoff_s=parse_duration(p.get("max_backoff", (int, str), 21600), f"{p.where} key 'max_backoff'"),
@@ -217,6 +218,7 @@ def parse_config(data: dict[str, Any], path: Path, *, db_override: Path | str | 
         jitter_s=int(p.get("jitter", int, 60, example="60")),
         fetch_articles=p.get("fetch_articles", bool, True, example="true"),
         workers=_positive(p.get("workers", int, 4, example="4"), p.where, "workers"),
+        adapt_to_publishing=p.get("adapt", bool, False, example="true"),
     )
 
     s = Table(top.data.get("stance", {}), f"{name}: [stance]", {"actors", "topics", "min_confidence"})

@@ -15,7 +15,6 @@ import json
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from email import message_from_bytes, policy
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -24,6 +23,7 @@ from typing import Callable
 from tracker.clock import SYSTEM_CLOCK, Clock
 from tracker.config import Config, parse_config
 from tracker.seeds import Seed, load_seeds
+from tracker.sinks import SmtpSink
 
 DEFAULT_DEMO_DB = Path("db/demo.db")
 
@@ -125,37 +125,6 @@ class SeedSite:
             self._server = None
 
 
-class MailSink:
-    """A real SMTP server on 127.0.0.1 that keeps what it receives."""
-
-    def __init__(self) -> None:
-        self.messages: list = []
-        self._controller = None
-
-    def start(self) -> "MailSink":
-        from aiosmtpd.controller import Controller
-
-        sink = self
-
-        class Handler:
-            async def handle_DATA(self, server, session, envelope):
-                sink.messages.append(message_from_bytes(envelope.content, policy=policy.default))
-                return "250 OK"
-
-        self._controller = Controller(Handler(), hostname="127.0.0.1", port=0)
-        self._controller.start()
-        return self
-
-    @property
-    def port(self) -> int:
-        return self._controller.server.sockets[0].getsockname()[1]
-
-    def stop(self) -> None:
-        if self._controller is not None:
-            self._controller.stop()
-            self._controller = None
-
-
 @dataclass
 class DemoResult:
     db_path: Path
@@ -165,7 +134,7 @@ class DemoResult:
     webhooks: list[dict] = field(default_factory=list)
 
 
-def demo_config(base: Config, site: SeedSite, mail: MailSink, db_path: Path) -> Config:
+def demo_config(base: Config, site: SeedSite, mail: SmtpSink, db_path: Path) -> Config:
     """The demo's config: one local feed, loopback allowed, local alert sinks."""
     data = {
         "storage": {"db": str(db_path)},
@@ -198,7 +167,7 @@ def run_demo(base: Config, db_path: Path, *, seeds_dir: Path | str = "seeds", cl
 
     seeds = load_seeds(seeds_dir)
     reset_database(db_path)
-    site, mail = SeedSite(seeds).start(), MailSink().start()
+    site, mail = SeedSite(seeds).start(), SmtpSink().start()
     result = DemoResult(db_path=db_path)
     try:
         config = demo_config(base, site, mail, db_path)

@@ -6,6 +6,7 @@ import click
 
 from tracker.cli import App, pass_app
 from tracker.clock import SYSTEM_CLOCK
+from tracker.commands.poll import status_section
 
 
 @click.group("alerts")
@@ -48,3 +49,10 @@ def retry_command(app: App, due_only: bool, include_failed: bool) -> None:
 
 
 COMMANDS = [alerts_group]
+
+
+@status_section("Alerts")
+def alerts_status(db, config, now) -> list[str]:
+    from tracker.alerts.outbox import status_lines
+
+    return status_lines(db)

@@ -9,6 +9,7 @@ import click
 
 from tracker.cli import App, pass_app
 from tracker.clock import SYSTEM_CLOCK
+from tracker.commands.poll import status_section
 from tracker.seeds import DEFAULT_SEEDS, load_seeds
 from tracker.shiftviews import list_shifts, shift_table
 
@@ -69,3 +70,16 @@ def review_command(app: App, shift_id: int, action: str | None, note: str | None
 
 
 COMMANDS = [baseline_command, shifts_command, review_command]
+
+
+@status_section("Positions and shifts")
+def shifts_status(db, config, now) -> list[str]:
+    counts = dict(db.execute("SELECT status, count(*) FROM shifts GROUP BY status").fetchall())
+    positions = db.execute("SELECT count(*) FROM positions").fetchone()[0]
+    baseline = db.execute("SELECT count(*) FROM baseline").fetchone()[0]
+    lines = [f"{positions} current positions ({baseline} in the baseline); shifts: "
+             + ", ".join(f"{counts.get(s, 0)} {s}" for s in ("new", "confirmed", "dismissed"))]
+    latest = list_shifts(db)[-3:]
+    if latest:
+        lines += ["latest:", *shift_table(latest, width=60).splitlines()]
+    return lines

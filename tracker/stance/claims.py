@@ -1,0 +1,416 @@
+"""Sentences -> claims: who (holder), on what (topic anchor), which stance.
+
+Reading order per sentence (DESIGN.md "Stances"):
+1. clauses (cut at "while", "but", ";"...);
+2. holders: actor mentions that are subjects, speakers, possessors or agents,
+   not places or recipients ("troops to Ukraine"), not things ("NATO
+   troops"), not former officials or pundits; coordinated and listed actors
+   share the status of the first of the list; "he"/"she" point back to the
+   last named person, "her country" to the last holder;
+3. topic anchors in the clause, or a back-reference ("the idea") to a topic
+   anchored in the sentences just before;
+4. the classifier decides the stance from the cues in scope;
+5. a time cue in the sentence dates the claim.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from tracker.models import Claim
+from tracker.stance.classifier import ClauseInput, StanceClassifier
+from tracker.stance.cues import Lexicon, compile_phrases, estimate_said_at
+from tracker.stance.sentences import split_clauses, split_sentences
+
+_WORD = re.compile(r"[\w'’.-]+|[,;:()“”\"—–]")
+_REPORTING = re.compile(
+    r"^\s*,?\s*(?:has\s+|had\s+|have\s+)?(?:said|says|told|tells|added|adds|stated|states|noted|notes|stressed|"
+    r"argued|argues|declared|announced|warned|insisted|emphasi[sz]ed|confirmed|wrote|explained|claimed|"
+    r"indicated|reiterated|dismissed|rejected|asserted|affirmed|suggested|believes|thinks)\b"
+)
+_SAID_BEFORE = re.compile(r"\b(?:said|says|told|added|stated|according to)\s*$")
+_GENERIC_PERSON = re.compile(
+    r"(?<![\w'’])(?:(?:Sir|Lord|Lady|Dame|Mr\.?|Mrs\.?|Ms\.?|Dr\.?)\s+)?"
+    r"([A-Z][a-zà-ÿā-žА-я'’-]+(?:\s+[A-Z][a-zà-ÿā-žА-я'’-]+){1,2})(?![\w])"
+)
+_NOT_NAME_WORDS = frozenset(
+    """The A An In On At Of For And But Or As If When While Although However Meanwhile Previously Earlier
+    Prime Minister President Foreign Defence Defense Chancellor Secretary General Special Presidential Envoy
+    State Department Ministry Government Army Armed Forces Force Union Republic Nations Security Council
+    Conference House Post Times Journal News Agency Press Monday Tuesday Wednesday Thursday Friday Saturday
+    Sunday January February March April May June July August September October November December
+    North South East West Northern Southern Eastern Western Central Europe European Cold War World
+    Coalition Willing Alliance Treaty Article Summit Parliament Commission Office Kingdom United States
+    Deputy Vice Head Chief Spokesperson Spokesman Ambassador Envoy Senator Prof Professor Dr Law University
+    Institute Center Centre Foundation Council Sources Source Quote Background Photo Read More Stories""".split()
+)
+LEAD_SENTENCES = 3
+_HUMAN_PRONOUN = re.compile(r"(?<![\w'’])(he|she|He|She)(?![\w'’])")
+
+
+@dataclass
+class TopicMatcher:
+    """A topic (tracker.stance.topics.Topic) with the engine's own back-reference phrases."""
+
+    topic: object
+    back_references: re.Pattern[str]
+    require: re.Pattern[str] | None = None
+
+    @property
+    def id(self) -> str:
+        return self.topic.id
+
+    def anchor_spans(self, sentence: str, context: list[str]) -> list[tuple[int, int, bool]]:
+        """(start, end, contrary) of the anchors that count in this sentence."""
+        spans = self.topic.find_anchors(sentence)
+        if not spans:
+            return []
+        tied = self.topic.is_tied(sentence, *context)
+        return [(sp.start, sp.end, sp.kind == "contrary") for sp in spans if sp.kind == "standalone" or tied]
+
+    def is_subject_matter(self, holder: "Holder", sentence: str) -> bool:
+        """A bare name the topic is about ("Ukraine could join NATO", "troops to Kyiv") is not a
+        holder: the debate is about it. Its president or ministers still are."""
+        if holder.via not in ("name", "capital", "metonym", "people"):
+            return False
+        if self.require is None:
+            self.require = compile_phrases(list(getattr(self.topic, "require_any", ()) or ()), "require_any")
+        return self.require.fullmatch(sentence[holder.start:holder.end]) is not None
+
+    def refers_back(self, clause: str) -> bool:
+        return bool(self.topic.find_back_references(clause)) or self.back_references.search(clause) is not None
+
+
+@dataclass
+class Holder:
+    start: int
+    end: int
+    codes: tuple[str, ...]
+    speaker: str | None
+    via: str
+
+
+@dataclass
+class _DocState:
+    last_person: tuple[str, tuple[str, ...]] | None = None  # (name, codes it speaks for)
+    last_holders: tuple[str, ...] = ()
+    last_holder_speaker: str | None = None
+    last_holder_sentence: int = -10
+    topic_anchor_sentence: dict[str, int] = field(default_factory=dict)
+    emitted: set = field(default_factory=set)  # (actor, topic, stance), sentence: a repeated title counts once
+
+
+def extract_claims(
+    text: str,
+    *,
+    gazetteer,
+    lexicon: Lexicon,
+    classifier: StanceClassifier,
+    topics: list[TopicMatcher],
+    published: date | None,
+) -> list[Claim]:
+    state = _DocState()
+    claims: list[Claim] = []
+    sentences = split_sentences(text)
+    # The title is the first line that reads like one (not a site name such as "a3f.in.ua").
+    # Title and lead (the first sentences) set what the whole article is about, so a topic
+    # tie made there ("...troops to Ukraine") holds for every sentence of the article.
+    title = next((x.text for x in sentences[:5] if len(x.text.split()) >= 4), "")
+    lead = [title, *(x.text for x in sentences[:LEAD_SENTENCES])]
+    for sentence in sentences:
+        s = sentence.text
+        mentions = gazetteer.find_mentions(s, on=published)
+        holders, persons = _analyse_mentions(s, mentions, lexicon)
+        live: dict[str, list[tuple[int, int, bool]]] = {}
+        for topic in topics:
+            reach = int(getattr(topic.topic, "context_sentences", 2))
+            context = [x.text for x in sentences[max(0, sentence.index - reach):sentence.index]] + lead
+            live[topic.id] = topic.anchor_spans(s, context)
+        if not any(live.values()) and not any(
+                index_ok(state, t, sentence.index, lexicon) and t.refers_back(s) for t in topics):
+            subject = _subject_person(s, persons)  # nothing to claim here; only follow who speaks
+            if subject is not None:
+                state.last_person = subject
+            continue
+        time_cue = lexicon.find_time_cue(s)
+        said_at = estimate_said_at(time_cue, published)
+        seen: set[tuple[str, str, str]] = set()
+        clauses = split_clauses(s, lexicon.clause_splitter, lexicon.fronted)
+        for clause in clauses:
+            c_text = clause.text
+            offset = clause.start
+            c_holders = [h for h in holders if clause.start <= h.start < clause.end]
+            if not c_holders:
+                c_holders = _resolve_pronoun_holder(c_text, offset, state, persons, lexicon, sentence.index)
+            for topic in topics:
+                t_holders = [h for h in c_holders if not topic.is_subject_matter(h, s)]
+                in_clause = [(a, b, contrary) for a, b, contrary in live[topic.id] if clause.start <= a < clause.end]
+                anchors = [(a - offset, b - offset) for a, b, _ in in_clause]
+                if not anchors and not _back_referenced(c_text, topic, lexicon, state, sentence.index, live, clause):
+                    continue
+                if not t_holders:
+                    continue
+                decision = classifier.classify(ClauseInput(
+                    text=c_text, sentence=s, topic=topic.id,
+                    holders=tuple((h.start - offset, h.end - offset) for h in t_holders if h.start >= offset),
+                    anchors=tuple(anchors),
+                ))
+                if decision is None:
+                    continue
+                stance = decision.stance
+                if in_clause and all(contrary for _, _, contrary in in_clause) and stance != "conditional":
+                    stance = "oppose" if stance == "support" else "support"  # backing neutrality opposes membership
+                for holder in t_holders:
+                    confidence = decision.confidence - (0.1 if holder.via == "group" else 0.0)
+                    for code in holder.codes:
+                        key = (code, topic.id, stance)
+                        if key in seen or (key, s) in state.emitted:
+                            continue
+                        seen.add(key)
+                        state.emitted.add((key, s))
+                        claims.append(Claim(
+                            actor=code, topic=topic.id, stance=stance,
+                            confidence=round(max(confidence, 0.1), 2), evidence=s,
+                            speaker=holder.speaker or _speaker_for(code, holders, clause),
+                            time_cue=time_cue.text if time_cue else None,
+                            said_at=said_at, sentence_index=sentence.index,
+                        ))
+            if c_holders:
+                state.last_holders = tuple(c for h in c_holders for c in h.codes)
+                state.last_holder_speaker = next((h.speaker for h in c_holders if h.speaker), None)
+                state.last_holder_sentence = sentence.index
+        for topic in topics:
+            if live[topic.id]:
+                state.topic_anchor_sentence[topic.id] = sentence.index
+        subject = _subject_person(s, persons)
+        if subject is not None:
+            state.last_person = subject
+    return claims
+
+
+def index_ok(state: _DocState, topic: TopicMatcher, index: int, lexicon: Lexicon) -> bool:
+    """Was the topic anchored recently enough for a back-reference to reach it?"""
+    last = state.topic_anchor_sentence.get(topic.id)
+    return last is not None and index - last <= lexicon.back_reach
+
+
+def compile_topic(topic, lexicon: Lexicon, where: str) -> TopicMatcher:
+    """Wrap a Topic with the lexicon's topic-independent back-references ("the idea")."""
+    return TopicMatcher(topic, compile_phrases(lexicon.back_reference_phrases, f"{where} back_references"))
+
+
+# --- holders -------------------------------------------------------------------
+
+
+def _analyse_mentions(s: str, mentions, lexicon: Lexicon) -> tuple[list[Holder], list[tuple[int, int, str, tuple[str, ...]]]]:
+    """Holder mentions of a sentence, and every person named in it (start, end, name, codes)."""
+    persons: list[tuple[int, int, str, tuple[str, ...]]] = []
+    chains = _chains(s, mentions)
+    holders: list[Holder] = []
+    for chain in chains:
+        first, last = chain[0], chain[-1]
+        oblique = _oblique(s, first.start, first.end, lexicon)
+        for m in chain:
+            if m.via == "official":
+                name = m.officials[0].name if m.officials else m.text
+                former = _non_speaker_before(s, m.start, lexicon, 6)
+                codes = () if former else tuple(m.codes)
+                persons.append((m.start, m.end, name, codes))
+                if codes and not oblique:
+                    holders.append(Holder(m.start, m.end, codes, name, "official"))
+                continue
+            if oblique or _non_speaker_before(s, m.start, lexicon, 2):
+                continue
+            if m.via in ("metonym", "capital") and re.match(r"^\s+(?:in|of)\s+[A-Z]", s[m.end:]):
+                continue  # "the Chancellery in Tallinn" is Estonia's, not Germany's
+            if m.start == 0 and re.match(r"^\s*(?:,\s*(?:\d|[A-Z][a-z]+\.? \d)|\(|[–—-])", s[m.end:]):
+                continue  # a dateline: "Riga, 30 April 2025 (dpa) - Estonia is prepared..."
+            role = _role_after(s, last.end, lexicon)
+            if role is False:
+                continue  # "opposition leader", "Army chief"
+            if m.via == "adjective" or (m.via == "people" and role is None):
+                if role is None:
+                    continue  # "Polish troops", "Ukrainian soil"
+            elif role is None and _thing_after(s, last.end, lexicon):
+                continue  # "NATO troops", "the UK's armed forces"
+            holders.append(Holder(m.start, m.end, tuple(m.codes), None, m.via))
+    for match in _GENERIC_PERSON.finditer(s):
+        words = match.group(1).split()
+        if any(w.rstrip("'’s") in _NOT_NAME_WORDS or w in _NOT_NAME_WORDS for w in words):
+            continue
+        if any(p[0] <= match.start(1) < p[1] or match.start(1) <= p[0] < match.end(1) for p in persons):
+            continue
+        if any(m.start <= match.start(1) < m.end or match.start(1) <= m.start < match.end(1) for m in mentions):
+            continue
+        persons.append((match.start(1), match.end(1), match.group(1), ()))
+    persons.sort()
+    return holders, persons
+
+
+def _chains(s: str, mentions) -> list[list]:
+    """Mentions joined by commas/and/or ("Germany, Poland, and the Czech Republic") form one chain."""
+    chains: list[list] = []
+    for m in mentions:
+        if chains:
+            prev = chains[-1][-1]
+            between = s[prev.end:m.start]
+            if re.fullmatch(r"\s*(?:,\s*(?:and\s+|or\s+)?|and\s+|or\s+|as\s+well\s+as\s+|&\s*)(?:the\s+)?", between, re.I):
+                chains[-1].append(m)
+                continue
+        chains.append([m])
+    return chains
+
+
+def _words_before(s: str, start: int, n: int = 8) -> list[str]:
+    return [w.lower().replace("’", "'") for w in _WORD.findall(s[max(0, start - 120):start])][-n:]
+
+
+def _oblique(s: str, start: int, end: int, lexicon: Lexicon) -> bool:
+    """Is the mention governed by a preposition that makes it a place or recipient?"""
+    raw = _WORD.findall(s[max(0, start - 120):start])
+    i = len(raw) - 1
+    # walk back over titles and names: "with German opposition leader [Friedrich Merz]"
+    while i >= 0 and _skippable(raw[i], lexicon):
+        i -= 1
+    if i < 0:
+        return False
+    governor = raw[i].lower().replace("’", "'")
+    possessed = re.match(r"^(?:'s|’s|')\s+(?:[a-z-]+\s+)??([a-z]+)\b", s[end:])
+    if possessed and possessed.group(1) in lexicon.possessed_cues:
+        return False  # "support for Macron's proposal": France holds the proposal
+    if governor in lexicon.subordinators:
+        return True  # "only if the United States provides...": the condition's subject
+    if governor in lexicon.prepositions:
+        if governor == "with" and re.match(r"^(?:'s\s+)?\s*\w+ing\b", s[end:]):
+            return False  # absolute construction: "with Germany throwing its weight behind"
+        context = [w.lower() for w in raw[max(0, i - 3):i] if w not in ",;"]
+        if governor in lexicon.agent_prepositions and any(w in lexicon.agent_nouns for w in context):
+            return False
+        if governor == "for" and any(w in lexicon.for_nouns for w in context):
+            return False
+        if governor == "by" and any(w.lower() in lexicon.by_words for w in raw[max(0, i - 4):i]):
+            return False
+        return True
+    if governor in lexicon.subject_openers or not governor[:1].isalpha():
+        return False
+    return True  # after a verb or noun: an object ("to assist Ukraine")
+
+
+def _skippable(word: str, lexicon: Lexicon) -> bool:
+    """Words between a name and what governs it: titles, other names, articles."""
+    lower = word.lower()
+    if lower in ("the", "'s", "’s", "both", "either", "neither", "a"):
+        return True
+    if lower in lexicon.prepositions or lower in lexicon.subject_openers:
+        return False  # a capitalised "After" or "In" opening the sentence still governs
+    return word[:1].isupper() or lower in _TITLE_WORDS
+
+
+_TITLE_WORDS = frozenset(
+    """prime minister president chancellor foreign defence defense secretary general envoy special
+    presidential leader opposition spokesperson spokesman spokeswoman official government head of state
+    deputy vice ambassador premier counterpart chief minister's president's""".split()
+) - {"of"}
+
+
+def _non_speaker_before(s: str, start: int, lexicon: Lexicon, n: int) -> bool:
+    return any(w in lexicon.non_speakers or w.startswith("ex-") for w in _words_before(s, start, n))
+
+
+def _role_after(s: str, end: int, lexicon: Lexicon):
+    """True if a role noun follows ("German Chancellor"), False if a non-speaker one does
+    ("German opposition leader"), None if neither."""
+    tail = s[end:end + 60]
+    tail = re.sub(r"^(?:'s|’s|')", "", tail)
+    words = re.findall(r"[\w-]+", tail)[:4]
+    for k in range(len(words)):
+        rest = " ".join(words[k:])
+        if lexicon.roles.match(rest):
+            if any(w.lower() in lexicon.non_speakers for w in words[:k + 1]):
+                return False
+            return True
+        if words[k].lower() in lexicon.non_speakers:
+            return False
+        if lexicon.things.match(rest):
+            return None
+    return None
+
+
+def _thing_after(s: str, end: int, lexicon: Lexicon) -> bool:
+    raw = s[end:end + 60]
+    possessive = re.match(r"^(?:'s|’s|')", raw) is not None
+    tail = re.sub(r"^(?:'s|’s|')", "", raw).lstrip()
+    if lexicon.things.match(tail):
+        return True
+    if not possessive:
+        return False
+    # after a possessive, one adjective may come first: "the UK's current armed forces"
+    m = re.match(r"[a-z][\w-]*\s+", tail)
+    return bool(m and lexicon.things.match(tail[m.end():]))
+
+
+def _resolve_pronoun_holder(c_text: str, offset: int, state: _DocState, persons, lexicon: Lexicon,
+                            index: int) -> list[Holder]:
+    m = _HUMAN_PRONOUN.search(c_text)
+    if m and state.last_person is not None:
+        name, codes = state.last_person
+        # a person named earlier in this very sentence wins ("The declaration by Starmer..., as he stated")
+        earlier = [p for p in persons if p[1] <= offset + m.start()]
+        if earlier:
+            name, codes = earlier[-1][2], earlier[-1][3]
+        return [Holder(offset + m.start(), offset + m.end(), codes, name, "pronoun")] if codes else []
+    if m:
+        earlier = [p for p in persons if p[1] <= offset + m.start()]
+        if earlier and earlier[-1][3]:
+            return [Holder(offset + m.start(), offset + m.end(), earlier[-1][3], earlier[-1][2], "pronoun")]
+        return []
+    a = lexicon.actor_pronouns.search(c_text)
+    if a and state.last_holders and index - state.last_holder_sentence <= 1:
+        return [Holder(offset + a.start(), offset + a.end(), state.last_holders, state.last_holder_speaker, "pronoun")]
+    return []
+
+
+def _subject_person(s: str, persons) -> tuple[str, tuple[str, ...]] | None:
+    """The person a following "he"/"she" most likely means: the speaker of a
+    reporting verb, else the first person who is neither a possessor nor governed by a preposition."""
+    best = None
+    for start, end, name, codes in persons:
+        possessive = s[end:end + 2] in ("'s", "’s")
+        if possessive:
+            continue
+        if _REPORTING.match(s[end:]) or _SAID_BEFORE.search(s[:start]):
+            return (name, codes)
+        if best is None and not _governed(s, start):
+            best = (name, codes)
+    return best
+
+
+def _governed(s: str, start: int) -> bool:
+    raw = _WORD.findall(s[max(0, start - 120):start])
+    i = len(raw) - 1
+    while i >= 0 and (raw[i][:1].isupper() or raw[i].lower() in _TITLE_WORDS or raw[i].lower() == "the"):
+        i -= 1
+    return i >= 0 and raw[i].lower() in {"to", "with", "by", "for", "of", "from", "and", "about", "on", "at", "after", "before", "despite"}
+
+
+def _speaker_for(code: str, holders: list[Holder], clause) -> str | None:
+    for h in holders:
+        if h.speaker and code in h.codes and clause.start <= h.start < clause.end:
+            return h.speaker
+    return None
+
+
+def _back_referenced(c_text: str, topic: TopicMatcher, lexicon: Lexicon, state: _DocState, index: int,
+                     live: dict, clause) -> bool:
+    """Does the clause refer back to the topic ("the idea", "such plans"; "it" within the sentence)?"""
+    same_sentence = any(a < clause.start for a, _, _ in live[topic.id])
+    if topic.refers_back(c_text):
+        if same_sentence:
+            return True
+        last = state.topic_anchor_sentence.get(topic.id)
+        return last is not None and index - last <= lexicon.back_reach
+    if same_sentence:
+        return any(w.lower() in lexicon.back_pronouns for w in re.findall(r"[\w']+", c_text))
+    return False

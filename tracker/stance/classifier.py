@@ -1,0 +1,99 @@
+"""The stance classifier interface, and the rule-based default.
+
+The engine finds holders and topic anchors itself; a classifier only says
+which stance one clause takes, if any. A model-based classifier (a local NLI
+model, or an LLM behind an OpenAI-compatible endpoint) implements the same
+``classify`` and is passed to ``load_engine(..., classifier=...)``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Protocol
+
+from tracker.stance.cues import CueHit, Lexicon
+
+Span = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class ClauseInput:
+    """One clause to classify. Spans are character offsets into `text`."""
+
+    text: str
+    sentence: str
+    topic: str
+    holders: tuple[Span, ...]  # where the holders are named; empty when a pronoun points back
+    anchors: tuple[Span, ...]  # topic terms; empty when the topic came by back-reference
+
+
+@dataclass(frozen=True)
+class StanceDecision:
+    stance: str  # support | conditional | oppose
+    confidence: float
+    cue: str | None = None  # the words that decided, for explanations
+
+
+class StanceClassifier(Protocol):
+    def classify(self, clause: ClauseInput) -> StanceDecision | None:
+        """The stance the clause's holders take on the topic, or None when it takes none."""
+        ...
+
+
+_BASE_CONFIDENCE = {1: 0.55, 2: 0.7, 3: 0.8, 4: 0.9}
+
+
+class RuleClassifier:
+    """Lexicon cues with negation, hedge and condition scope (see cues.toml).
+
+    The strongest cue in the clause decides (on equal weight, the later one);
+    a negated cue counts at least as much as a weight-3 cue, because "would not
+    deploy" says more than a nearby "proposal". A condition ("only if",
+    "without the US") turns support, and oppose that came from a negated
+    verb, into conditional.
+    """
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.lexicon = lexicon
+
+    def classify(self, clause: ClauseInput) -> StanceDecision | None:
+        hits = self.lexicon.find_cues(clause.text)
+        first_holder = min((start for start, _ in clause.holders), default=0)
+        hits = [h for h in hits if not (h.needs_holder_before and h.start < first_holder)
+                and not _inside(h, clause.holders) and not _other_subject(clause.text, h, first_holder)]
+        if not hits:
+            return None
+        best = max(hits, key=lambda h: (_rank(h), h.start))
+        stance = best.stance
+        conditioned = stance != "conditional" and self.lexicon.has_condition(clause.text) and (
+            stance == "support" or best.negated)
+        if conditioned:
+            stance = "conditional"
+        confidence = _BASE_CONFIDENCE.get(min(_rank(best), 4), 0.55)
+        if best.hedged or conditioned:
+            confidence -= 0.05
+        if any(h.stance != best.stance and _rank(h) >= 2 for h in hits if h is not best):
+            confidence -= 0.15  # mixed signals in one clause
+        if not clause.holders:
+            confidence -= 0.1
+        if not clause.anchors:
+            confidence -= 0.1
+        return StanceDecision(stance, round(max(confidence, 0.1), 2), best.text)
+
+
+def _rank(hit: CueHit) -> int:
+    return max(hit.weight, 3) if hit.negated else hit.weight
+
+
+def _inside(hit: CueHit, spans: tuple[Span, ...]) -> bool:
+    return any(start <= hit.start and hit.end <= end for start, end in spans)
+
+
+_PRONOUN_BEFORE = re.compile(r"(?:^|[\s“\"])(?:he|she|they)\s+(?:\w+\s+)?$", re.IGNORECASE)
+
+
+def _other_subject(text: str, hit: CueHit, first_holder: int) -> bool:
+    """A cue whose subject is a pronoun while the holder is named only after it is someone
+    else's ("He proposed that troops ...," Zelensky said: the proposal is not Zelensky's)."""
+    return first_holder > hit.end and bool(_PRONOUN_BEFORE.search(text[:hit.start]))

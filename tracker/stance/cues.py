@@ -1,0 +1,334 @@
+"""Cue rules read from cues.toml: stance words, negation and hedge scope,
+conditions, clause splitters, holder lexicons, back-references and time cues.
+
+The lexicon is data (``tracker/stance/cues.toml``); this module only compiles
+its small phrase language into regular expressions and applies the scope
+rules. Cue matching is linear in the clause length.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from calendar import monthrange
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from tracker.errors import ConfigError
+from tracker.models import STANCES
+
+DEFAULT_LEXICON = Path(__file__).with_name("cues.toml")
+
+MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
+          "september", "october", "november", "december")
+SEASONS = {"winter": 1, "spring": 4, "summer": 7, "autumn": 10, "fall": 10}
+TIME_KINDS = ("previously", "last-season", "last-year", "last-month", "last-week",
+              "earlier-this-year", "month", "year")
+
+
+def compile_phrase(phrase: str) -> str:
+    """One phrase of the lexicon language -> a regex (no groups, no anchors)."""
+    if phrase.startswith("re:"):
+        return "(?:" + phrase[3:] + ")"
+    parts: list[str] = []
+    for token in phrase.split():
+        if token == "~":
+            parts.append(r"(?:[\w'’.\"“”-]+[\s,]+){0,3}?")
+            continue
+        optional = token.startswith("?") and len(token) > 1
+        token = token[1:] if optional else token
+        alternatives = []
+        for alt in token.split("|"):
+            if alt.endswith("*") and len(alt) > 1:
+                alternatives.append(re.escape(alt[:-1]) + r"[\w'’-]*")
+            else:
+                alternatives.append(re.escape(alt).replace("'", "['’]"))
+        body = alternatives[0] if len(alternatives) == 1 else "(?:" + "|".join(alternatives) + ")"
+        if parts:
+            body = "[\"“‘']?" + body  # a quoted phrase: leading "coalition of the willing"
+        parts.append(f"(?:{body}[\\s-]+)?" if optional else body + r"[\s-]+")
+    regex = "".join(parts)
+    # the last separator belongs to the next word, not to this phrase
+    if regex.endswith(r"[\s-]+"):
+        regex = regex[: -len(r"[\s-]+")]
+    elif regex.endswith(r"[\s-]+)?"):
+        regex = regex[: -len(r"[\s-]+)?")] + ")?"
+    return regex
+
+
+def compile_phrases(phrases: list[str], where: str, *, flags: int = re.IGNORECASE) -> re.Pattern[str]:
+    if not phrases:
+        return re.compile(r"(?!x)x")
+    try:
+        body = "|".join(compile_phrase(p) for p in sorted(phrases, key=len, reverse=True))
+        return re.compile(r"(?<![\w'’-])(?:" + body + r")(?![\w'’])", flags)
+    except re.error as exc:
+        raise ConfigError(f"{where}: a phrase does not compile ({exc}); check the phrase syntax at the top of the file") from None
+
+
+@dataclass(frozen=True)
+class CueGroup:
+    stance: str
+    weight: int
+    negatable: bool
+    hedgeable: bool
+    needs_holder_before: bool
+    only_when_scoped: bool
+    pattern: re.Pattern[str]
+
+
+@dataclass(frozen=True)
+class CueHit:
+    """A stance cue found in a clause, after negation and hedges were applied."""
+
+    start: int
+    end: int
+    text: str
+    stance: str  # the stance after negation/hedge
+    weight: int
+    negated: bool
+    hedged: bool
+    lexical_stance: str  # the stance the word has on its own
+    needs_holder_before: bool
+
+
+@dataclass(frozen=True)
+class TimeCue:
+    text: str
+    kind: str
+    start: int
+
+
+def _words(values: list[str]) -> frozenset[str]:
+    return frozenset(v.lower() for v in values)
+
+
+class Lexicon:
+    """The compiled contents of a cues.toml file."""
+
+    def __init__(self, data: dict[str, Any], path: Path) -> None:
+        self.path = path
+        name = str(path)
+        self.groups: list[CueGroup] = []
+        for number, item in enumerate(_list(data, "cue", name), start=1):
+            where = f"{name}: [[cue]] #{number}"
+            stance = item.get("stance")
+            if stance not in STANCES:
+                raise ConfigError(f"{where} key 'stance' is {stance!r}; expected one of: {', '.join(STANCES)}")
+            weight = item.get("weight", 1)
+            if not isinstance(weight, int) or weight < 1:
+                raise ConfigError(f"{where} key 'weight' is {weight!r}; expected a positive integer such as 2")
+            self.groups.append(CueGroup(
+                stance=stance, weight=weight,
+                negatable=bool(item.get("negatable", True)), hedgeable=bool(item.get("hedgeable", False)),
+                needs_holder_before=bool(item.get("needs_holder_before", False)),
+                only_when_scoped=bool(item.get("only_when_scoped", False)),
+                pattern=compile_phrases(_strings(item, "phrases", where), where),
+            ))
+        if not self.groups:
+            raise ConfigError(f"{name}: no [[cue]] tables; add at least one with stance, weight and phrases")
+        negation = data.get("negation", {})
+        self.negators = _words(negation.get("words", []))
+        self.negation_window = int(negation.get("window", 3))
+        hedge = data.get("hedge", {})
+        self.hedges = _words(hedge.get("words", []))
+        self.hedge_window = int(hedge.get("window", 2))
+        self.condition = compile_phrases(data.get("condition", {}).get("phrases", []), f"{name}: [condition]")
+        try:
+            self.clause_splitter = re.compile(
+                "|".join(f"(?:{p})" for p in data.get("clauses", {}).get("patterns", [])) or r"(?!x)x",
+                re.IGNORECASE,
+            )
+        except re.error as exc:
+            raise ConfigError(f"{name}: [clauses] patterns: {exc}; fix the regular expression") from None
+        fronted = data.get("clauses", {}).get("fronted", [])
+        self.fronted = compile_phrases(fronted, f"{name}: [clauses] fronted") if fronted else None
+        holders = data.get("holders", {})
+        self.roles = holders_phrases(holders.get("roles", []))
+        self.things = holders_phrases(holders.get("things", []))
+        self.prepositions = _words(holders.get("prepositions", []))
+        self.agent_prepositions = _words(holders.get("agent_prepositions", []))
+        self.agent_nouns = _words(holders.get("stance_nouns", []))
+        self.for_nouns = _words(holders.get("for_nouns", []))
+        self.by_words = _words(holders.get("by_words", []))
+        self.possessed_cues = _words(holders.get("possessed_cues", []))
+        self.subject_openers = _words(holders.get("subject_openers", []))
+        self.subordinators = _words(holders.get("subordinators", []))
+        self.non_speakers = _words(holders.get("non_speakers", []))
+        self.person_pronouns = _words(holders.get("person_pronouns", []))
+        self.actor_pronouns = compile_phrases(holders.get("actor_pronouns", []), f"{name}: [holders] actor_pronouns")
+        self.titles = _words(holders.get("titles", []))
+        back = data.get("back_references", {})
+        self.back_reference_phrases = list(back.get("phrases", []))
+        self.back_pronouns = _words(back.get("pronouns", []))
+        self.back_reach = int(back.get("reach", 3))
+        self.time_patterns: list[tuple[str, re.Pattern[str]]] = []
+        for number, item in enumerate(_list(data, "time", name), start=1):
+            where = f"{name}: [[time]] #{number}"
+            kind = item.get("kind")
+            if kind not in TIME_KINDS:
+                raise ConfigError(f"{where} key 'kind' is {kind!r}; expected one of: {', '.join(TIME_KINDS)}")
+            self.time_patterns.append((kind, compile_phrases(_strings(item, "phrases", where), where)))
+
+    # --- stance cues -------------------------------------------------------
+
+    def find_cues(self, clause: str) -> list[CueHit]:
+        """Stance cues in a clause, strongest-first overlaps removed, with scope applied."""
+        raw: list[tuple[int, int, CueGroup]] = []
+        for group in self.groups:
+            for m in group.pattern.finditer(clause):
+                raw.append((m.start(), m.end(), group))
+        # A stronger (then longer) cue hides the cues overlapping it ("no plans to send" hides "send").
+        raw.sort(key=lambda r: (-r[2].weight, -(r[1] - r[0])))
+        kept: list[tuple[int, int, CueGroup]] = []
+        for start, end, group in raw:
+            if any(start < k_end and k_start < end for k_start, k_end, _ in kept):
+                continue
+            kept.append((start, end, group))
+        kept.sort(key=lambda r: r[0])
+        hits = []
+        for start, end, group in kept:
+            before = _last_words(clause[:start], max(self.negation_window, self.hedge_window))
+            negated = group.negatable and self._negated(before)
+            hedged = group.hedgeable and any(w in self.hedges for w in before[-self.hedge_window:])
+            stance = group.stance
+            if negated:
+                stance = {"support": "oppose", "oppose": "conditional", "conditional": "oppose"}[stance]
+            elif hedged and stance == "support":
+                stance = "conditional"
+            if group.only_when_scoped and not (negated or hedged):
+                continue
+            hits.append(CueHit(start, end, clause[start:end], stance, group.weight, negated, hedged,
+                               group.stance, group.needs_holder_before))
+        return hits
+
+    def _negated(self, before: list[str]) -> bool:
+        window = before[-self.negation_window:]
+        return any(w in self.negators or w.endswith("n't") for w in window)
+
+    def has_condition(self, clause: str) -> bool:
+        return self.condition.search(clause) is not None
+
+    # --- time cues ---------------------------------------------------------
+
+    def find_time_cue(self, sentence: str) -> TimeCue | None:
+        """The most specific time cue in the sentence (a dated one beats 'previously')."""
+        best: TimeCue | None = None
+        for kind, pattern in self.time_patterns:
+            m = pattern.search(sentence)
+            if not m:
+                continue
+            text = m.group(0)
+            if kind == "month":
+                year = re.match(r"\s*,?\s*((?:19|20)\d\d)\b", sentence[m.end():])
+                if year:
+                    text = sentence[m.start():m.end() + year.end()]
+            cue = TimeCue(text, kind, m.start())
+            if best is None or TIME_KINDS.index(kind) > TIME_KINDS.index(best.kind):
+                best = cue
+        return best
+
+
+def estimate_said_at(cue: TimeCue | None, published: date | None) -> str | None:
+    """The date a stance placed in the past was held, estimated from the article's date.
+
+    'last winter' -> the January of the last winter that has ended; 'In
+    February' -> the latest February not after `published`; 'in February
+    2024' -> 2024-02-01; 'previously' -> the day before `published`.
+    """
+    if cue is None:
+        return published.isoformat() if published else None
+    text = cue.text.lower()
+    if cue.kind == "month":
+        month = next(i for i, name in enumerate(MONTHS, start=1) if name in text)
+        year_match = re.search(r"(?:19|20)\d\d", text)
+        if year_match:
+            return date(int(year_match.group(0)), month, 1).isoformat()
+        if published is None:
+            return None
+        year = published.year if month <= published.month else published.year - 1
+        return date(year, month, 1).isoformat()
+    if cue.kind == "year":
+        year = int(re.search(r"(?:19|20)\d\d", text).group(0))
+        if published is not None and year >= published.year:
+            return published.isoformat()
+        return date(year, 7, 1).isoformat()
+    if published is None:
+        return None
+    if cue.kind == "last-season":
+        season = next(s for s in SEASONS if s in text)
+        month = SEASONS[season]
+        if season == "winter":
+            # The winter in progress (Dec-Feb) is "this winter"; "last" is the one before.
+            current = published.year + 1 if published.month == 12 else published.year
+            year = current - 1 if published.month in (12, 1, 2) else current
+        else:
+            year = published.year if published.month >= month + 3 else published.year - 1
+        return min(date(year, month, 15), published - timedelta(days=1)).isoformat()
+    if cue.kind == "last-year":
+        return date(published.year - 1, 7, 1).isoformat()
+    if cue.kind == "last-month":
+        year, month = (published.year - 1, 12) if published.month == 1 else (published.year, published.month - 1)
+        return date(year, month, min(15, monthrange(year, month)[1])).isoformat()
+    if cue.kind == "last-week":
+        return (published - timedelta(days=7)).isoformat()
+    if cue.kind == "earlier-this-year":
+        return max(date(published.year, 1, 1), published - timedelta(days=60)).isoformat()
+    return (published - timedelta(days=1)).isoformat()
+
+
+def holders_phrases(values: list[str]) -> re.Pattern[str]:
+    """Nouns that may follow a mention, matched at the start of the text after it."""
+    words = sorted((v for v in values if v), key=len, reverse=True)
+    if not words:
+        return re.compile(r"(?!x)x")
+    body = "|".join(re.escape(w).replace(r"\ ", r"[\s-]+") for w in words)
+    return re.compile(r"(?:" + body + r")(?![\w])", re.IGNORECASE)
+
+
+_WORD = re.compile(r"[\w'’-]+")
+
+
+def _last_words(text: str, n: int) -> list[str]:
+    tail = text[-80:]
+    words = [w.lower().replace("’", "'") for w in _WORD.findall(tail)]
+    return words[-n:] if n else []
+
+
+def _list(data: dict[str, Any], key: str, name: str) -> list[dict[str, Any]]:
+    value = data.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise ConfigError(f"{name}: '{key}' must be an array of tables: write [[{key}]]")
+    return value
+
+
+def _strings(item: dict[str, Any], key: str, where: str) -> list[str]:
+    values = item.get(key)
+    if not isinstance(values, list) or not values or not all(isinstance(v, str) and v.strip() for v in values):
+        raise ConfigError(f"{where} key {key!r} must be a non-empty list of strings, such as {key} = [\"ready to\"]")
+    return values
+
+
+_LEXICONS: dict[tuple[Path, int, int], Lexicon] = {}
+
+
+def load_lexicon(path: Path | str = DEFAULT_LEXICON) -> Lexicon:
+    """Read and compile a cues file; cached until it changes."""
+    path = Path(path)
+    try:
+        stat = path.stat()
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the cue lexicon: {exc.strerror}") from None
+    key = (path, stat.st_mtime_ns, stat.st_size)
+    if key in _LEXICONS:
+        return _LEXICONS[key]
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}; fix the line named") from None
+    lexicon = Lexicon(data, path)
+    _LEXICONS[key] = lexicon
+    return lexicon

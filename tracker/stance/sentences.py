@@ -1,0 +1,149 @@
+"""Plain text -> sentences -> clauses, and the surface spans found in them.
+
+Everything here is linear in the length of the text: one pass of compiled
+regular expressions per paragraph, no backtracking over the whole document.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable, Iterator
+
+# Words whose trailing period does not end a sentence ("U.S. Defense
+# Secretary", "Mr. Macron", "Gen. Cavoli"). Compared lower-case, without the
+# final period.
+ABBREVIATIONS = frozenset(
+    """mr mrs ms dr prof sir st sen rep gen col lt maj capt cmdr adm gov pres
+    jr sr vs etc inc ltd co corp dept est approx fig al
+    jan feb mar apr jun jul aug sep sept oct nov dec
+    u.s u.k u.n e.u u.s.a a.m p.m i.e e.g""".split()
+)
+
+_BOUNDARY = re.compile(r"""[.!?…]+["”’'»)\]]*(?=\s+["“‘'«(\[]?[A-Z0-9А-ЯЁ])""")
+_WORD_BEFORE = re.compile(r"([\w.]+)$")
+_SPACES = re.compile(r"[ \t\u00a0\u2009\u202f]+")
+_BULLET = re.compile(r"^\s*(?:[•●▪◦·*\-–]\s+|\d{1,2}[.)]\s+)")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    index: int
+    text: str
+    paragraph: int
+
+
+@dataclass(frozen=True)
+class Clause:
+    """A part of a sentence that carries one predication; offsets are in the sentence."""
+
+    start: int
+    end: int
+    text: str
+
+
+def _is_abbreviation(before: str) -> bool:
+    m = _WORD_BEFORE.search(before[-40:])
+    if not m:
+        return False
+    word = m.group(1).lower().rstrip(".")
+    if word in ABBREVIATIONS:
+        return True
+    # An initial ("J. D. Vance") or a dotted acronym ("U.S", "N.A.T.O").
+    return len(word) == 1 or bool(re.fullmatch(r"(?:\w\.)+\w", word))
+
+
+def _split_paragraph(paragraph: str) -> Iterator[str]:
+    start = 0
+    for m in _BOUNDARY.finditer(paragraph):
+        if m.group(0).startswith(".") and _is_abbreviation(paragraph[start:m.start()]):
+            continue
+        piece = paragraph[start:m.end()].strip()
+        if piece:
+            yield piece
+        start = m.end()
+    tail = paragraph[start:].strip()
+    if tail:
+        yield tail
+
+
+# Longer "sentences" (tables, lists without punctuation, junk) are cut at a
+# space, so every later step works on bounded pieces and stays linear.
+MAX_SENTENCE = 1500
+
+
+def _bounded(piece: str) -> Iterator[str]:
+    while len(piece) > MAX_SENTENCE:
+        cut = piece.rfind(" ", MAX_SENTENCE // 2, MAX_SENTENCE)
+        cut = cut if cut > 0 else MAX_SENTENCE
+        yield piece[:cut].strip()
+        piece = piece[cut:].strip()
+    if piece:
+        yield piece
+
+
+def split_sentences(text: str) -> list[Sentence]:
+    """Split text into sentences; every line break ends a sentence."""
+    sentences: list[Sentence] = []
+    for p_index, line in enumerate(text.splitlines()):
+        line = _BULLET.sub("", _SPACES.sub(" ", line)).strip()
+        if not line:
+            continue
+        for long_piece in _split_paragraph(line):
+            for piece in _bounded(long_piece):
+                sentences.append(Sentence(len(sentences), piece, p_index))
+    return sentences
+
+
+def split_clauses(sentence: str, splitter: re.Pattern[str], fronted: re.Pattern[str] | None = None) -> list[Clause]:
+    """Cut a sentence at contrast and coordination markers (`splitter` matches them).
+
+    A sentence that opens with a subordinator matched by `fronted` ("Despite
+    ..., X dismissed") is also cut at its first comma.
+    """
+    clauses: list[Clause] = []
+    start = 0
+    cuts = list(splitter.finditer(sentence))
+    if fronted is not None:
+        opener = fronted.match(sentence.lstrip("“\"'( "))
+        comma = sentence.find(",") if opener else -1
+        if comma > 0:
+            cuts.append(re.compile(r",\s*").match(sentence, comma))
+            cuts.sort(key=lambda m: m.start())
+    for m in cuts:
+        if m.start() > start and sentence[start:m.start()].strip(" ,;:–—-"):
+            clauses.append(Clause(start, m.start(), sentence[start:m.start()]))
+            start = m.end()
+        elif m.start() <= start:
+            start = max(start, m.end())
+    if sentence[start:].strip(" ,;:.–—-"):
+        clauses.append(Clause(start, len(sentence), sentence[start:]))
+    return clauses or [Clause(0, len(sentence), sentence)]
+
+
+def trie_pattern(words: Iterable[str]) -> str:
+    """A regex alternation of literal words, shared prefixes factored out.
+
+    Python's ``re`` tries alternatives one by one; a trie keeps a gazetteer of
+    a thousand names from turning every position into a thousand attempts.
+    """
+    trie: dict = {}
+    for word in words:
+        if not word:
+            continue
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = True
+
+    def build(node: dict) -> str:
+        end = "" in node
+        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch != ""]
+        if not branches:
+            return ""
+        if len(branches) == 1 and not end:
+            return branches[0]
+        body = "(?:" + "|".join(branches) + ")"
+        return body + "?" if end else body
+
+    return build(trie)

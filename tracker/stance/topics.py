@@ -1,0 +1,209 @@
+"""Topic lexicons: config/topics.toml -> Topic, with the phrase matchers the engine uses.
+
+Phrases match case-insensitively on whole words; a space matches any run of
+whitespace, both apostrophes match either way, and a ``*`` at the end of a word
+matches any ending ("peacekeep*" finds peacekeepers and peacekeeping). The
+schema is documented at the top of config/topics.toml.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tracker.config import Table
+from tracker.errors import ConfigError, StanceError
+from tracker.stance.actors import array_of_tables, labelled, read_toml, string_list, trie_regex
+
+_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_KEYS = {"id", "label", "description", "anchors", "standalone_anchors", "require_any", "require_also",
+         "back_references", "exclude", "contrary", "context_sentences"}
+
+
+@dataclass(frozen=True)
+class TopicSpan:
+    start: int
+    end: int
+    text: str
+    kind: str  # anchor | standalone | contrary | back_reference
+
+
+@dataclass(frozen=True)
+class Topic:
+    id: str
+    label: str
+    description: str
+    anchors: tuple[str, ...]
+    standalone_anchors: tuple[str, ...] = ()
+    require_any: tuple[str, ...] = ()
+    require_also: tuple[str, ...] = ()
+    back_references: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    contrary: tuple[str, ...] = ()
+    context_sentences: int = 2
+    _patterns: dict[str, re.Pattern[str] | None] = field(default_factory=dict, repr=False, compare=False)
+
+    def find_anchors(self, text: str) -> list[TopicSpan]:
+        """Anchor, standalone and contrary phrases in `text`, minus those inside an excluded phrase.
+
+        Whether an "anchor" span counts still depends on `is_tied` (the clause,
+        its sentence or the context must name what `require_any` lists);
+        "standalone" spans count by themselves. "contrary" spans name the
+        opposite of the topic: backing them is opposing the topic.
+        """
+        excluded = [(m.start(), m.end()) for m in _finditer(self._patterns.get("exclude"), text)]
+        starts = [start for start, _ in excluded]
+        found = []
+        for rank, kind in enumerate(("standalone", "anchor", "contrary")):
+            for m in _finditer(self._patterns.get(kind), text):
+                i = bisect_right(starts, m.start()) - 1
+                if i >= 0 and m.end() <= excluded[i][1]:
+                    continue  # inside "Russian troops" and the like
+                found.append((m.start(), rank, m.start() - m.end(), TopicSpan(m.start(), m.end(), m.group(0), kind)))
+        spans: list[TopicSpan] = []
+        ranks: list[int] = []
+        for _, rank, _, span in sorted(found, key=lambda item: item[:3]):
+            if spans and span.start < spans[-1].end:
+                if rank < ranks[-1]:  # a standalone phrase wins over the anchor inside it
+                    spans[-1], ranks[-1] = span, rank
+                continue
+            spans.append(span)
+            ranks.append(rank)
+        return spans
+
+    def is_tied(self, *texts: str) -> bool:
+        """True when the texts (clause, sentence, nearby sentences, title) name one of
+        `require_any`, and one of `require_also` when that is set."""
+        return all(
+            self._patterns.get(key) is None or any(self._patterns[key].search(t) for t in texts if t)
+            for key in ("require_any", "require_also")
+        )
+
+    def find_back_references(self, text: str) -> list[TopicSpan]:
+        """Phrases such as "the idea" that point back to this topic when it was anchored just before."""
+        return [TopicSpan(m.start(), m.end(), m.group(0), "back_reference")
+                for m in _finditer(self._patterns.get("back_reference"), text)]
+
+    def mentions(self, text: str) -> bool:
+        """True when `text` anchors the topic by itself (a standalone phrase, or a tied anchor)."""
+        spans = self.find_anchors(text)
+        return any(s.kind == "standalone" for s in spans) or (bool(spans) and self.is_tied(text))
+
+
+def _finditer(pattern: re.Pattern[str] | None, text: str):
+    return pattern.finditer(text) if pattern is not None and text else ()
+
+
+def phrase_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One case-insensitive whole-word pattern for the phrases, longest match first."""
+    if not phrases:
+        return None
+    return re.compile(r"(?<!\w)" + trie_regex(_tokens(p) for p in set(phrases)) + r"(?!\w)", re.IGNORECASE)
+
+
+def _tokens(phrase: str) -> list[str]:
+    tokens: list[str] = []
+    for number, word in enumerate(phrase.lower().split()):
+        if number:
+            tokens.append(r"\s+")
+        tokens.extend("['’]" if ch in "'’" else re.escape(ch) for ch in word.rstrip("*"))
+        if word.endswith("*"):
+            tokens.append(r"[\w'’-]*")
+    return tokens
+
+
+def get_topic(topics: dict[str, Topic], topic_id: str) -> Topic:
+    try:
+        return topics[topic_id]
+    except KeyError:
+        known = ", ".join(sorted(topics)) or "(none)"
+        raise StanceError(f"unknown topic {topic_id!r}; known topics: {known}") from None
+
+
+_CACHE: dict[Path, tuple[tuple[int, int], dict[str, Topic]]] = {}
+
+
+def load_topics(path: Path | str) -> dict[str, Topic]:
+    """Read and validate a topics file; cached until the file changes (mtime, size)."""
+    path = Path(path)
+    try:
+        stat = path.stat()
+    except OSError:
+        stat = None
+    stamp = (stat.st_mtime_ns, stat.st_size) if stat else None
+    cached = _CACHE.get(path)
+    if stamp is not None and cached is not None and cached[0] == stamp:
+        return cached[1]
+    topics = parse_topics(read_toml(path, "topics"), path)
+    if stamp is not None:
+        _CACHE[path] = (stamp, topics)
+    return topics
+
+
+def parse_topics(data: dict[str, Any], path: Path) -> dict[str, Topic]:
+    name = str(path)
+    top = Table(data, name, {"topic"})
+    items = array_of_tables(top.data.get("topic", []), name, "topic")
+    if not items:
+        raise ConfigError(f"{name}: no [[topic]] tables; add one, such as [[topic]] id = \"troops-to-ukraine\"")
+    topics: dict[str, Topic] = {}
+    numbers: dict[str, int] = {}
+    for number, item in enumerate(items, start=1):
+        topic = _parse_topic(item, f"{name}: [[topic]] #{number}")
+        if topic.id in topics:
+            raise ConfigError(
+                f"{name}: [[topic]] #{number} ({topic.id}) id {topic.id!r} is already used by "
+                f"[[topic]] #{numbers[topic.id]}; ids must be unique"
+            )
+        topics[topic.id] = topic
+        numbers[topic.id] = number
+    return topics
+
+
+def _parse_topic(item: Any, where: str) -> Topic:
+    t = Table(item, labelled(where, item, "id"), _KEYS)
+    t.where = where
+    topic_id = t.get("id", str, required=True, example='"troops-to-ukraine"').strip()
+    if not _ID.match(topic_id):
+        raise ConfigError(
+            f"{where} key 'id' is {topic_id!r}; use lower-case words joined by hyphens, such as \"troops-to-ukraine\""
+        )
+    t.where = f"{where} ({topic_id})"
+    context = t.get("context_sentences", int, 2, example="2")
+    if context < 0:
+        raise ConfigError(f"{t.where} key 'context_sentences' is {context}; use 0 or more, such as context_sentences = 2")
+    values = {
+        "anchors": string_list(t, "anchors", '["troops", "peacekeepers"]', required=True),
+        "standalone_anchors": string_list(t, "standalone_anchors", '["reassurance force"]'),
+        "require_any": string_list(t, "require_any", '["Ukraine", "Kyiv"]'),
+        "require_also": string_list(t, "require_also", '["NATO"]'),
+        "back_references": string_list(t, "back_references", '["the idea", "the proposal"]'),
+        "exclude": string_list(t, "exclude", '["Russian troops"]'),
+        "contrary": string_list(t, "contrary", '["neutrality"]'),
+    }
+    for key, phrases in values.items():
+        for phrase in phrases:
+            if "*" in phrase.replace("* ", " ").rstrip("*"):
+                raise ConfigError(
+                    f"{t.where} key {key!r} has {phrase!r}; '*' may only end a word, as in \"peacekeep*\""
+                )
+    patterns = {
+        "anchor": phrase_pattern(values["anchors"]),
+        "standalone": phrase_pattern(values["standalone_anchors"]),
+        "contrary": phrase_pattern(values["contrary"]),
+        "exclude": phrase_pattern(values["exclude"]),
+        "require_any": phrase_pattern(values["require_any"]),
+        "require_also": phrase_pattern(values["require_also"]),
+        "back_reference": phrase_pattern(values["back_references"]),
+    }
+    return Topic(
+        id=topic_id,
+        label=t.get("label", str, required=True, example='"European/Western troops on Ukrainian soil"').strip(),
+        description=t.get("description", str, "").strip(),
+        context_sentences=context,
+        _patterns=patterns,
+        **values,
+    )
