@@ -12,7 +12,7 @@ from tracker.alerts.registry import alert_settings, channels_from_config
 from tracker.config import load_config, parse_config
 from tracker.errors import ConfigError
 
-README_SECTION = Path(__file__).resolve().parent.parent / "tracker" / "alerts" / "README_SECTION.md"
+README = Path(__file__).resolve().parent.parent / "README.md"
 
 EMAIL = 'name = "desk"\nkind = "email"\nhost = "smtp.example.org"\nfrom = "t@example.org"\nto = ["d@example.org"]\n'
 
@@ -91,7 +91,10 @@ def test_channels_and_settings_are_read_with_defaults(tmp_path):
 
 
 def test_readme_examples_are_valid_config():
-    blocks = re.findall(r"```toml\n(.*?)```", README_SECTION.read_text(encoding="utf-8"), re.S)
+    text = README.read_text(encoding="utf-8")
+    section = text[text.index("\n## Alerts\n"):]
+    section = section[: section.index("\n## ", 1)]
+    blocks = re.findall(r"```toml\n(.*?)```", section, re.S)
     assert len(blocks) == 4
     data: dict = {"alerts": {"channel": []}}
     for block in blocks:
