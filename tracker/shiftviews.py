@@ -1,40 +1,51 @@
-"""Read shifts with the evidence of both sides, for the CLI, demo and alerts."""
+"""Read shifts with the evidence of both sides (the ``shift_evidence`` view),
+for the CLI, the demo and the alert renderer."""
 
 from __future__ import annotations
 
-SHIFT_QUERY = """
-SELECT s.id, s.actor, s.topic, s.from_stance, s.to_stance, s.since, s.detected_at, s.status,
-       s.corroboration, s.confidence, s.retrospective,
-       nc.evidence AS new_evidence, na.url AS new_url, na.outlet AS new_outlet, nc.said_at AS new_date,
-       coalesce(oc.evidence, b.evidence) AS old_evidence, oa.url AS old_url,
-       coalesce(oa.outlet, CASE WHEN b.id IS NOT NULL THEN 'seed ' || b.seed_file END) AS old_outlet,
-       coalesce(oc.said_at, b.since) AS old_date
-FROM shifts s
-LEFT JOIN claims nc ON nc.id = s.claim_id
-LEFT JOIN articles na ON na.id = nc.article_id
-LEFT JOIN claims oc ON oc.id = s.previous_claim_id
-LEFT JOIN articles oa ON oa.id = oc.article_id
-LEFT JOIN baseline b ON b.id = s.previous_baseline_id
-"""
+from typing import Any
 
-COLUMNS = ("id", "actor", "topic", "from_stance", "to_stance", "since", "detected_at", "status",
-           "corroboration", "confidence", "retrospective", "new_evidence", "new_url", "new_outlet",
-           "new_date", "old_evidence", "old_url", "old_outlet", "old_date")
+from tracker.errors import AlertError
+from tracker.models import Shift
 
 
-def list_shifts(db, *, status: str | None = None, limit: int | None = None, ids=None) -> list[dict]:
+def list_shifts(db, *, status: str | None = None, limit: int | None = None, ids=None) -> list[dict[str, Any]]:
     where, params = [], []
     if status:
-        where.append("s.status = ?")
+        where.append("status = ?")
         params.append(status)
     if ids is not None:
         ids = list(ids)
-        where.append(f"s.id IN ({', '.join('?' * len(ids))})")
+        where.append(f"shift_id IN ({', '.join('?' * len(ids))})")
         params.extend(ids)
-    sql = SHIFT_QUERY + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY s.id"
+    sql = "SELECT * FROM shift_evidence" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY shift_id"
     if limit:
         sql += f" LIMIT {int(limit)}"
-    return [dict(zip(COLUMNS, row)) for row in db.execute(sql, params).fetchall()]
+    cursor = db.execute(sql, params)
+    names = ["id" if d[0] == "shift_id" else d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def load_shift(db, shift_id: int) -> Shift:
+    """One shift as a ``Shift``; AlertError when it is not in the database."""
+    found = list_shifts(db, ids=[shift_id])
+    if not found:
+        raise AlertError(f"shift {shift_id} is not in the database; it cannot be rendered", reason="no-shift")
+    row = found[0]
+    return Shift(
+        id=row["id"], actor=row["actor"], topic=row["topic"], from_stance=row["from_stance"],
+        to_stance=row["to_stance"], detected_at=row["detected_at"], since=row["since"], status=row["status"],
+        corroboration=row["corroboration"], confidence=row["confidence"], retrospective=bool(row["retrospective"]),
+        new_evidence=row["new_evidence"] or "(evidence not recorded)", new_url=row["new_url"],
+        new_outlet=row["new_outlet"], new_date=_date(row["new_date"]) or row["since"],
+        old_evidence=row["old_evidence"], old_url=row["old_url"], old_outlet=row["old_outlet"],
+        old_date=_date(row["old_date"]),
+        extra={"new_speaker": row["new_speaker"], "old_speaker": row["old_speaker"]},
+    )
+
+
+def _date(value: str | None) -> str | None:
+    return value[:10] if value else None
 
 
 def shift_table(shifts: list[dict], *, width: int = 70) -> str:
