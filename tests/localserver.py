@@ -37,6 +37,7 @@ Route = Response | Callable[["_Handler"], Response]
 class _Handler(BaseHTTPRequestHandler):
     server: "_Server"
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # answers go out at once, not after a delayed ACK
 
     def log_message(self, format, *args):  # keep test output clean
         pass

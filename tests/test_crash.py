@@ -104,3 +104,30 @@ def test_a_long_read_transaction_does_not_fail_the_daemons_writes(server, tmp_pa
     assert reader.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == 5
     assert reader.execute("SELECT COALESCE(SUM(errors), 0) FROM runs").fetchone()[0] == 0
     reader.close()
+
+
+def test_poll_killed_mid_cycle_hides_no_entry_behind_a_304(server, tmp_path):
+    """Without the daemon's start-up recovery: a one-off `tracker poll` killed while
+    articles are in flight must leave the feed's validators unsaved, so the next
+    poll gets the feed again and stores the rest."""
+    import subprocess
+    import sys
+
+    serve_slow_feed(server)
+    config_path = daemon_config(tmp_path, server, {"news": "/news.xml"}, workers=1)
+    db_path = tmp_path / "t.db"
+    poll = [sys.executable, "-m", "tracker", "--config", str(config_path), "poll", "--all"]
+    first = subprocess.Popen(poll, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path,
+                             start_new_session=True)
+    try:
+        wait_for(lambda: count(db_path, "SELECT COUNT(*) FROM articles") >= 2, what="two stored articles")
+    finally:
+        kill_group(first)
+    assert count(db_path, "SELECT COUNT(*) FROM articles") < ENTRIES
+    assert count(db_path, "SELECT COUNT(*) FROM feeds WHERE etag IS NOT NULL") == 0
+
+    second = subprocess.run(poll, capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    assert second.returncode == 0, second.stderr
+    assert count(db_path, "SELECT COUNT(*) FROM articles") == ENTRIES
+    assert count(db_path, "SELECT COUNT(*) FROM versions") == ENTRIES
+    assert count(db_path, "SELECT COUNT(*) FROM feeds WHERE etag IS NOT NULL") == 1

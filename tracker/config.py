@@ -55,6 +55,7 @@ class PollingConfig:
     fetch_articles: bool = True
     workers: int = 4
     adapt_to_publishing: bool = False  # poll slower feeds less often, within min..max interval
+    extract_workers: int | None = None  # processes extracting text; None: one per core (at most 4)
 
 
 @dataclass(frozen=True)
@@ -209,7 +210,7 @@ def parse_config(data: dict[str, Any], path: Path, *, db_override: Path | str | 
     )
 
     p = Table(top.data.get("polling", {}), f"{name}: [polling]", {
-        "interval", "max_backoff", "min_interval", "max_interval", "jitter", "fetch_articles", "workers", "adapt"})
+        "interval", "max_backoff", "min_interval", "max_interval", "jitter", "fetch_articles", "workers", "adapt", "extract_workers"})
     polling = PollingConfig(
         interval_s=parse_duration(p.get("interval", (int, str), 1800), f"{p.where} key 'interval'"),
         max_backoff_s=parse_duration(p.get("max_backoff", (int, str), 21600), f"{p.where} key 'max_backoff'"),
@@ -219,6 +220,7 @@ def parse_config(data: dict[str, Any], path: Path, *, db_override: Path | str | 
         fetch_articles=p.get("fetch_articles", bool, True, example="true"),
         workers=_positive(p.get("workers", int, 4, example="4"), p.where, "workers"),
         adapt_to_publishing=p.get("adapt", bool, False, example="true"),
+        extract_workers=p.get("extract_workers", int, None, example="2"),
     )
 
     s = Table(top.data.get("stance", {}), f"{name}: [stance]", {"actors", "topics", "min_confidence"})

@@ -35,6 +35,7 @@ from tracker import store
 from tracker.clock import SYSTEM_CLOCK, Clock, iso, parse_utc
 from tracker.config import Config
 from tracker.db import open_db, transaction
+from tracker.extract import make_extractor
 from tracker.errors import StoreError
 from tracker.http import Resolver, make_client
 from tracker.pipeline import Extractor, Progress, run_cycle, run_recheck
@@ -200,12 +201,8 @@ class _StoppableTransport(httpx.BaseTransport):
         self._inner.close()
 
 
-def _long_lived_extractor():
-    try:
-        from tracker.extract import make_extractor
-    except ImportError:  # a build whose pipeline extracts inline needs none
-        return None
-    return make_extractor()
+def _long_lived_extractor(config: Config):
+    return make_extractor(config.polling.extract_workers)
 
 
 class Daemon:
@@ -251,7 +248,7 @@ class Daemon:
             if self.extractor is None:
                 # One extractor (and its worker processes) for the daemon's life,
                 # not a new one for every feed's cycle.
-                self.extractor = self._own_extractor = _long_lived_extractor()
+                self.extractor = self._own_extractor = _long_lived_extractor(self.config)
             self._schedule(now)
             self.scheduler.start()
         except BaseException:

@@ -5,13 +5,21 @@ process and would shorten a re-extracted page, so version diffs would lie;
 ``include_comments=False`` because reader comments change between polls.
 
 ``extract_html`` is a plain top-level function of bytes and strings so a
-process pool can run it (trafilatura is CPU-bound).
+process pool can run it: trafilatura is CPU-bound, and under the GIL a cycle
+with many new articles would use one core. ``make_extractor(workers)`` gives
+the pipeline's extractor, a process pool when there is more than one core.
 """
 
 from __future__ import annotations
 
 import html as htmllib
+import logging
+import multiprocessing
+import os
 import re
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 import lxml.html
 import trafilatura
@@ -21,6 +29,14 @@ from tracker.errors import ExtractError
 from tracker.models import Entry, Extracted, Page
 
 MIN_TEXT_CHARS = 200
+MAX_DEFAULT_WORKERS = 4
+# Dates from the page's markup only (meta tags, <time>, JSON-LD, URL): htmldate's
+# extensive search guesses from any date in the text, which misdates articles
+# that mention other days, and costs a quarter of the extraction time
+# (bench/bench_pipeline.py).
+_DATE_PARAMS = {"extensive_search": False, "original_date": True}
+
+log = logging.getLogger(__name__)
 
 _BLOCK_TAGS = {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6",
                "blockquote", "tr", "table", "section", "article", "pre", "figcaption"}
@@ -46,6 +62,7 @@ def extract_html(content: bytes | str, url: str | None = None, *, charset: str |
     try:
         result = trafilatura.bare_extraction(
             document, url=url, deduplicate=False, include_comments=False, with_metadata=True,
+            date_extraction_params=_DATE_PARAMS,
         )
     except (ValueError, TypeError, etree.LxmlError) as exc:
         raise ExtractError(f"{url or 'page'}: trafilatura failed: {exc}", reason="no-text") from None
@@ -68,6 +85,119 @@ def extract_html(content: bytes | str, url: str | None = None, *, charset: str |
 def extract_page(page: Page, *, min_chars: int = MIN_TEXT_CHARS) -> Extracted:
     """The default extractor: ``extract_html`` on a fetched page."""
     return extract_html(page.content, page.url, charset=page.encoding, min_chars=min_chars)
+
+
+class InlineExtractor:
+    """Extraction in the calling thread (one core); ``close`` does nothing.
+
+    One page at a time: trafilatura in four threads at once took 70% more CPU
+    than in one (GIL hand-offs, cache thrash; bench/bench_pipeline.py), while
+    the other fetch threads can keep downloading meanwhile.
+    """
+
+    def __init__(self, *, min_chars: int = MIN_TEXT_CHARS) -> None:
+        self.min_chars = min_chars
+        self.workers = 1
+        self._one_at_a_time = threading.Lock()
+
+    def __call__(self, page: Page) -> Extracted:
+        with self._one_at_a_time:
+            return extract_page(page, min_chars=self.min_chars)
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class PoolExtractor(InlineExtractor):
+    """Extraction in worker processes, so a cycle with many new articles uses every core.
+
+    The cycle's fetch threads call it; each waits for its own page while the
+    processes work. The pool starts on the first page, so a cycle of 304s
+    starts none. Workers come from a forkserver that has imported trafilatura
+    once: forking from the daemon's threads is unsafe, and a fresh interpreter
+    per worker would pay the import every cycle. If the pool cannot start or a
+    worker dies, pages are extracted in this process and the reason is logged.
+    """
+
+    def __init__(self, workers: int, *, min_chars: int = MIN_TEXT_CHARS) -> None:
+        super().__init__(min_chars=min_chars)
+        self.workers = workers
+        self._pool: ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+        self._closed = False
+        self.broken: str | None = None  # why extraction fell back to this process
+
+    def __call__(self, page: Page) -> Extracted:
+        pool = self._get_pool()
+        if pool is None:
+            return super().__call__(page)
+        try:
+            future = pool.submit(extract_html, page.content, page.url, charset=page.encoding,
+                                 min_chars=self.min_chars)
+        except RuntimeError as exc:  # shut down meanwhile: by close(), or after a break
+            self._mark_broken(f"{type(exc).__name__}: {exc}")
+            return super().__call__(page)
+        try:
+            return future.result()
+        except BrokenProcessPool as exc:
+            self._mark_broken(f"{type(exc).__name__}: {exc}")
+            return super().__call__(page)
+
+    def _get_pool(self) -> ProcessPoolExecutor | None:
+        with self._lock:
+            if self._pool is None and self.broken is None and not self._closed:
+                try:
+                    context = multiprocessing.get_context("forkserver")
+                    context.set_forkserver_preload(["tracker.extract"])
+                    self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+                except (OSError, ValueError) as exc:
+                    self.broken = f"cannot start {self.workers} extraction processes: {exc}"
+                    log.warning("%s; extracting in this process", self.broken)
+            return self._pool
+
+    def _mark_broken(self, why: str) -> None:
+        with self._lock:
+            if self.broken is None and not self._closed:
+                self.broken = why
+                log.warning("extraction process pool failed (%s); extracting in this process", why)
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def default_workers() -> int:
+    """The cores this process may use, at most ``MAX_DEFAULT_WORKERS``."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, MAX_DEFAULT_WORKERS))
+
+
+def make_extractor(workers: int | None = None, *, min_chars: int = MIN_TEXT_CHARS) -> InlineExtractor:
+    """The pipeline's extractor: a callable Page -> Extracted with ``close()``.
+
+    ``workers`` None means one process per core (``default_workers()``); 0 or
+    1 extracts in the calling thread. Use it as a context manager or call
+    ``close()`` to stop the worker processes.
+    """
+    workers = default_workers() if workers is None else workers
+    if workers <= 1:
+        return InlineExtractor(min_chars=min_chars)
+    return PoolExtractor(workers, min_chars=min_chars)
 
 
 def fallback_from_entry(entry: Entry, why: str) -> Extracted:

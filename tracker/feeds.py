@@ -119,7 +119,8 @@ def parse_feed(content: bytes, *, url: str, feed_name: str, content_type: str | 
     headers = {"content-location": url}
     if content_type:
         headers["content-type"] = content_type
-    parsed = feedparser.parse(content, response_headers=headers)
+    # Summaries become plain text, so sanitising and resolving their HTML is wasted work.
+    parsed = feedparser.parse(content, response_headers=headers, resolve_relative_uris=False, sanitize_html=False)
     warning = None
     if parsed.bozo:
         exc = parsed.get("bozo_exception")

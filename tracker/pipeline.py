@@ -1,6 +1,7 @@
 """run_cycle(): feeds -> entries -> articles -> versions -> analysis -> outbox; one ``runs`` row.
 
-Network work (feeds, pages) and extraction run in a thread pool; every
+Network work (feeds, pages) runs in a thread pool and extraction in a
+process pool over the cores (``tracker.extract.make_extractor``); every
 database write happens on the calling thread, one transaction per article,
 so a crash loses at most the article in flight and a rerun is idempotent.
 One feed's or one article's failure is recorded with its reason and the
@@ -10,7 +11,8 @@ cycle goes on.
 from __future__ import annotations
 
 import logging
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+import queue
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable, Iterable
@@ -22,7 +24,7 @@ from tracker.clock import Clock, iso
 from tracker.config import Config
 from tracker.db import transaction
 from tracker.errors import ExtractError, TrackerError
-from tracker.extract import MIN_TEXT_CHARS, extract_page, fallback_from_entry
+from tracker.extract import fallback_from_entry, make_extractor
 from tracker.fetch import fetch_page
 from tracker.http import HostLimiter, Resolver, make_client
 from tracker.models import Entry, Extracted, Page, RunStats
@@ -84,14 +86,22 @@ def run_cycle(
     resolver: Resolver | None = None,
     poll_feeds: bool = True,
     recheck_due: bool = True,
+    extract_workers: int | None = None,
 ) -> RunStats:
     """One cycle: poll the due feeds (or ``all_feeds``, or ``feed_names``),
     store new articles, re-check due articles, deliver alerts. Writes one
-    ``runs`` row and returns its counters."""
+    ``runs`` row and returns its counters.
+
+    Without an ``extractor``, pages are extracted by ``make_extractor(extract_workers)``:
+    a process pool over the cores (None), or in the fetch threads (0 or 1).
+    """
     stats = RunStats()
     run_id = store.start_run(db, started_at=iso(clock.now()), trigger=trigger)
     own_client = client is None
     client = client or make_client(config.fetch)
+    own_extractor = extractor is None
+    extractor = extractor or make_extractor(extract_workers if extract_workers is not None
+                                                else config.polling.extract_workers)
     try:
         store.sync_feeds(db, config, clock.now())
         selected = store.feeds_to_poll(db, config, clock.now(), names=list(feed_names or ()) or None,
@@ -104,6 +114,8 @@ def run_cycle(
 
             stats.alerts_sent += deliver_due(db, config, clock=clock)
     finally:
+        if own_extractor:
+            extractor.close()
         if own_client:
             client.close()
         store.finish_run(db, run_id, stats, finished_at=iso(clock.now()))
@@ -140,7 +152,7 @@ def ingest_text(db, config: Config, *, url: str, title: str | None, text: str, p
 
 class _Cycle:
     def __init__(self, db, config: Config, *, clock: Clock, client: httpx.Client, stats: RunStats,
-                 progress: ProgressCallback | None, extractor: Extractor | None, resolver: Resolver | None,
+                 progress: ProgressCallback | None, extractor: Extractor, resolver: Resolver | None,
                  feeds_total: int) -> None:
         self.db = db
         self.config = config
@@ -148,37 +160,46 @@ class _Cycle:
         self.client = client
         self.stats = stats
         self.progress = progress
-        self.extractor = extractor or (lambda page: extract_page(page, min_chars=MIN_TEXT_CHARS))
+        self.extractor = extractor
         self.resolver = resolver
         self.feeds_total = feeds_total
         self.limiter = HostLimiter(config.fetch.per_host_concurrency)
         self.queued: set[str] = set()
-        self.pending: dict[Future, Callable[[Any], None]] = {}
+        # Finished work comes back through a queue, so the writer thread picks
+        # up each result in O(1) however many fetches are outstanding.
+        self.finished: queue.SimpleQueue[tuple[Future, Callable[[Any], None]]] = queue.SimpleQueue()
+        self.outstanding = 0
+        self.held: dict[int, list] = {}  # feed id -> [validators to write, new entries not yet handled]
 
     # -- orchestration ---------------------------------------------------
     def run(self, selected: list[dict[str, Any]], *, recheck_due: bool) -> None:
         with ThreadPoolExecutor(max_workers=self.config.polling.workers, thread_name_prefix="tracker") as pool:
             self.pool = pool
             for row in selected:
-                future = pool.submit(feeds.poll_feed, self.client, self.config.fetch, feed_name=row["name"],
-                                     url=row["url"], etag=row["etag"], last_modified=row["last_modified"],
-                                     resolver=self.resolver)
-                self.pending[future] = lambda poll, row=row: self._feed_done(row, poll)
+                self._submit(lambda poll, row=row: self._feed_done(row, poll),
+                             feeds.poll_feed, self.client, self.config.fetch, feed_name=row["name"],
+                             url=row["url"], etag=row["etag"], last_modified=row["last_modified"],
+                             resolver=self.resolver)
             self._drain()
             if recheck_due:
                 for article in recheck.due_articles(self.db, self.clock.now()):
                     if article["url"] in self.queued:
                         continue
-                    future = pool.submit(self._fetch_article, article["url"])
-                    self.pending[future] = lambda fetched, article=article: self._recheck_done(article, fetched)
+                    self._submit(lambda fetched, article=article: self._recheck_done(article, fetched),
+                                 self._fetch_article, article["url"])
                 self._drain()
 
+    def _submit(self, handler: Callable[[Any], None], work: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        """Run ``work`` in the pool; ``handler`` gets its result on this (the writer) thread."""
+        future = self.pool.submit(work, *args, **kwargs)
+        self.outstanding += 1
+        future.add_done_callback(lambda done: self.finished.put((done, handler)))
+
     def _drain(self) -> None:
-        while self.pending:
-            done, _ = wait(list(self.pending), return_when=FIRST_COMPLETED)
-            for future in done:
-                handler = self.pending.pop(future)
-                handler(future.result())
+        while self.outstanding:
+            future, handler = self.finished.get()
+            self.outstanding -= 1
+            handler(future.result())
 
     def _emit(self, kind: str, subject: str, detail: str | None = None) -> None:
         if self.progress is not None:
@@ -188,6 +209,19 @@ class _Cycle:
     def _feed_done(self, row: dict[str, Any], poll: feeds.FeedPoll) -> None:
         now = self.clock.now()
         changes = feeds.health_changes(row, poll, self.config.polling, now)
+        fresh: list[Entry] = []
+        if poll.outcome not in ("not-modified", "failed", "gone"):
+            for entry in poll.entries:
+                if entry.url in self.queued or store.known_article(self.db, entry.url, feed_id=row["id"], guid=entry.guid):
+                    continue
+                self.queued.add(entry.url)
+                fresh.append(entry)
+        if fresh:
+            # The feed's new validators are written only once all its new entries
+            # are stored: a crash in between must not turn the next poll into a
+            # 304 that hides the entries not yet stored.
+            held = {key: changes.pop(key) for key in ("etag", "last_modified") if key in changes}
+            self.held[row["id"]] = [held, len(fresh)]
         store.update_feed(self.db, row["id"], changes, entries_seen=len(poll.entries))
         self.stats.feeds_polled += 1
         if poll.outcome == "not-modified":
@@ -200,22 +234,32 @@ class _Cycle:
             self._emit(f"feed-{poll.outcome}", row["name"], f"[{poll.reason}] {poll.message}")
             return
         outlet = row["outlet"] or changes.get("title") or row["title"] or row["name"]
-        new = 0
-        for entry in poll.entries:
-            if entry.url in self.queued or store.known_article(self.db, entry.url, feed_id=row["id"], guid=entry.guid):
-                continue
-            self.queued.add(entry.url)
-            new += 1
+        for entry in fresh:
             if self.config.polling.fetch_articles:
-                future = self.pool.submit(self._fetch_article, entry.url)
+                self._submit(lambda fetched, entry=entry: self._article_done(row["id"], outlet, entry, fetched),
+                             self._fetch_article, entry.url)
             else:
-                future = self.pool.submit(_Fetched, None, None, ExtractError(
-                    "[polling] fetch_articles is false", reason="not-fetched"))
-            self.pending[future] = lambda fetched, entry=entry: self._article_done(row["id"], outlet, entry, fetched)
-        detail = f"{len(poll.entries)} entries, {new} new"
+                self._article_done(row["id"], outlet, entry, _Fetched(None, None, ExtractError(
+                    "[polling] fetch_articles is false", reason="not-fetched")))
+        detail = f"{len(poll.entries)} entries, {len(fresh)} new"
         if poll.parsed and poll.parsed.bozo_warning:
             detail += f" (malformed: {poll.parsed.bozo_warning})"
         self._emit("feed-ok", row["name"], detail)
+
+    def _entry_settled(self, feed_id: int, *, stored: bool) -> None:
+        """Count one of a feed's new entries as handled; write the held validators after the last."""
+        held = self.held.get(feed_id)
+        if held is None:
+            return
+        if not stored:
+            # Forget the validators so the next poll gets the entry again
+            # instead of a 304 that would hide it until the feed changes.
+            held[0] = {"etag": None, "last_modified": None}
+        held[1] -= 1
+        if held[1] == 0:
+            del self.held[feed_id]
+            if held[0]:
+                store.update_feed(self.db, feed_id, held[0])
 
     # -- articles (worker side) ------------------------------------------
     def _fetch_article(self, url: str) -> _Fetched:
@@ -231,9 +275,17 @@ class _Cycle:
 
     # -- articles (writer side) ------------------------------------------
     def _article_done(self, feed_id: int, outlet: str | None, entry: Entry, fetched: _Fetched) -> None:
+        stored = False
+        try:
+            stored = self._store_article(feed_id, outlet, entry, fetched)
+        finally:
+            self._entry_settled(feed_id, stored=stored)
+
+    def _store_article(self, feed_id: int, outlet: str | None, entry: Entry, fetched: _Fetched) -> bool:
+        """Store one new entry; False when it must be fetched again on the next poll."""
         if fetched.page_url and fetched.page_url != entry.url and store.known_article(self.db, fetched.page_url):
             self._emit("article-duplicate", entry.url, f"redirects to the known {fetched.page_url}")
-            return
+            return True
         extracted, status, error = fetched.extracted, "ok", None
         if extracted is None:
             why = f"{fetched.error.reason}: {fetched.error.message}" if fetched.error else "no text"
@@ -242,6 +294,11 @@ class _Cycle:
             except ExtractError as exc:
                 extracted, status, error = None, "failed", exc.message
         now = self.clock.now()
+        # With [polling] fetch_articles = false no page is ever fetched, so
+        # there is nothing to re-check (a re-check would fetch the page).
+        next_check = recheck.next_check_at(now, first_seen_at=iso(now), last_changed_at=iso(now),
+                                           max_age_days=self.config.fetch.max_article_age_days) \
+            if self.config.polling.fetch_articles else None
         try:
             with transaction(self.db):
                 article_id = store.insert_article(self.db, url=entry.url, feed_id=feed_id, outlet=entry.outlet or outlet,
@@ -252,22 +309,18 @@ class _Cycle:
                 stored = self._store_version(article_id, entry.url, extracted, now) if extracted else None
                 store.update_article(
                     self.db, article_id, last_checked_at=iso(now), check_count=1, fetch_status=status,
-                    fetch_error=error, last_changed_at=iso(now) if stored else None,
-                    next_check_at=recheck.next_check_at(now, first_seen_at=iso(now), last_changed_at=iso(now),
-                                                        max_age_days=self.config.fetch.max_article_age_days))
+                    fetch_error=error, last_changed_at=iso(now) if stored else None, next_check_at=next_check)
         except Exception as exc:  # one article's failure must not end the cycle
             log.exception("storing %s failed", entry.url)
-            # Forget the feed's validators so the next poll gets the entry again
-            # instead of a 304 that would hide it until the feed changes.
-            store.update_feed(self.db, feed_id, {"etag": None, "last_modified": None})
             self._article_failed(entry.url, f"{type(exc).__name__}: {exc}")
-            return
+            return False
         if status == "failed":
             self._article_failed(entry.url, error)
-            return
+            return True
         self.stats.articles_new += 1
         self._emit("article-new", entry.url, f"fallback to the feed summary ({error})" if error else None)
         self._count(stored)
+        return True
 
     def _recheck_done(self, article: dict[str, Any], fetched: _Fetched) -> None:
         now = self.clock.now()
