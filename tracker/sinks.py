@@ -40,8 +40,13 @@ class _Handler:
 
 
 class SmtpSink:
-    def __init__(self, *, users: dict[str, str] | None = None, port: int | None = None) -> None:
+    def __init__(self, *, users: dict[str, str] | None = None, port: int | None = None,
+                 tls_context=None, implicit_tls: bool = False) -> None:
+        """``tls_context`` offers STARTTLS (and requires it); with ``implicit_tls``
+        the whole connection is TLS from the start (SMTPS, port 465 style)."""
         self.users = users
+        self.tls_context = tls_context
+        self.implicit_tls = implicit_tls
         self.port = port or free_port()
         self.messages: list[email.message.EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []
@@ -60,6 +65,10 @@ class SmtpSink:
         options = {}
         if self.users is not None:
             options = dict(authenticator=self._authenticate, auth_required=True, auth_require_tls=False)  # tests only
+        if self.tls_context is not None and self.implicit_tls:
+            options["ssl_context"] = self.tls_context
+        elif self.tls_context is not None:
+            options.update(tls_context=self.tls_context, require_starttls=True)
         self._controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port, **options)
         self._controller.start()
         return self

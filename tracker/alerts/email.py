@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 SECURITY = ("starttls", "ssl", "none")
 DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
-KEYS = frozenset({"host", "port", "security", "user", "password_env", "from", "to"})
+KEYS = frozenset({"host", "port", "security", "user", "password_env", "from", "to", "ca_file"})
 _UNSAFE_ID = re.compile(r"[^A-Za-z0-9._+=-]")
 
 
@@ -38,6 +38,7 @@ class EmailSettings:
     to: tuple[str, ...]
     user: str | None = None
     password_env: str | None = None
+    ca_file: str | None = None  # PEM bundle to trust instead of the system's (an internal relay's CA)
 
 
 def parse(t: _Table) -> EmailSettings:
@@ -61,9 +62,13 @@ def parse(t: _Table) -> EmailSettings:
             f"{t.where} has 'user' but no 'password_env'; add password_env = \"TRACKER_SMTP_PASSWORD\" "
             "and export that variable"
         )
+    ca_file = t.get("ca_file", str, None, example='"/etc/tracker/relay-ca.pem"')
+    if ca_file is not None and security == "none":
+        raise ConfigError(f"{t.where} has 'ca_file' but security = \"none\"; use \"starttls\" or \"ssl\"")
     return EmailSettings(
         host=t.get("host", str, required=True, example='"smtp.example.org"'),
         port=port, security=security, sender=sender, to=tuple(to), user=user, password_env=password_env,
+        ca_file=ca_file,
     )
 
 
@@ -93,13 +98,12 @@ def send(channel: Channel, message: Message, context: SendContext) -> None:
     mail = build(channel, message, context)
     try:
         if s.security == "ssl":
-            smtp = smtplib.SMTP_SSL(s.host, s.port, timeout=channel.timeout_s,
-                                    context=ssl.create_default_context())
+            smtp = smtplib.SMTP_SSL(s.host, s.port, timeout=channel.timeout_s, context=_tls_context(s))
         else:
             smtp = smtplib.SMTP(s.host, s.port, timeout=channel.timeout_s)
         with smtp:
             if s.security == "starttls":
-                smtp.starttls(context=ssl.create_default_context())
+                smtp.starttls(context=_tls_context(s))
             if s.user:
                 smtp.login(s.user, password)
             refused = smtp.send_message(mail)
@@ -119,6 +123,15 @@ def send(channel: Channel, message: Message, context: SendContext) -> None:
                          "that the server is up", reason="smtp-connect") from None
     if refused:
         log.warning("%s: some recipients were refused: %s", where, ", ".join(refused))
+
+
+def _tls_context(s: EmailSettings) -> ssl.SSLContext:
+    """Certificates are always verified: against ``ca_file`` when given, else the system's CAs."""
+    try:
+        return ssl.create_default_context(cafile=s.ca_file)
+    except (OSError, ssl.SSLError) as exc:
+        raise AlertError(f"SMTP {s.host}:{s.port}: cannot read ca_file {s.ca_file!r}: {exc}; "
+                         "point it at a PEM file of CA certificates", reason="smtp-ca-file") from None
 
 
 def _text(value: bytes | str) -> str:
