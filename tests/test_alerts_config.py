@@ -25,7 +25,7 @@ EMAIL = 'name = "desk"\nkind = "email"\nhost = "smtp.example.org"\nfrom = "t@exa
         ('[[alerts.channel]]\nname = "x"\n',
          "[[alerts.channel]] #1 has no 'kind'; add kind = \"email\" (known kinds: email, webhook)"),
         (f'[[alerts.channel]]\n{EMAIL}[[alerts.channel]]\n{EMAIL}hots = "x"\n',
-         "[[alerts.channel]] #2 (email) has unknown key 'hots'; known keys: actors, digest, from, health, host, "
+         "[[alerts.channel]] #2 (email) has unknown key 'hots'; known keys: actors, ca_file, digest, from, health, host, "
          "kind, min_confidence, name, password_env, port, security, statuses, timeout, to, topics, user"),
         (f'[[alerts.channel]]\n{EMAIL}[[alerts.channel]]\n{EMAIL}',
          "[[alerts.channel]] #2 name 'desk' is already used by [[alerts.channel]] #1; names must be unique"),
