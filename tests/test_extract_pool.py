@@ -117,3 +117,14 @@ def test_entries_stored_without_fetching_are_not_scheduled_for_recheck(server, t
     clock.advance(hours=2)
     run_cycle(db, config, clock=clock)
     assert server.hits("/north-west/?p=6133") == 0  # no article page was ever requested
+
+
+def test_feeds_are_parsed_in_the_worker_processes_too():
+    from tracker.feeds import parse_feed
+
+    feed = (FIXTURES / "feeds" / "heise_developer_de_atom10.xml").read_bytes()
+    expected = parse_feed(feed, url="https://heise.example/feed", feed_name="heise")
+    with make_extractor(2) as pooled:
+        assert pooled.run(os.getpid) != os.getpid()
+        parsed = pooled.run(parse_feed, feed, url="https://heise.example/feed", feed_name="heise")
+    assert parsed == expected and len(parsed.entries) == 15

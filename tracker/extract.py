@@ -20,6 +20,7 @@ import re
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from typing import Any, Callable
 
 import lxml.html
 import trafilatura
@@ -104,6 +105,11 @@ class InlineExtractor:
         with self._one_at_a_time:
             return extract_page(page, min_chars=self.min_chars)
 
+    def run(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Run other CPU-bound work (feed parsing) where extraction runs."""
+        with self._one_at_a_time:
+            return function(*args, **kwargs)
+
     def close(self) -> None:
         pass
 
@@ -134,20 +140,23 @@ class PoolExtractor(InlineExtractor):
         self.broken: str | None = None  # why extraction fell back to this process
 
     def __call__(self, page: Page) -> Extracted:
+        return self.run(extract_html, page.content, page.url, charset=page.encoding, min_chars=self.min_chars)
+
+    def run(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Run a picklable top-level function in a worker; in this process when the pool is down."""
         pool = self._get_pool()
         if pool is None:
-            return super().__call__(page)
+            return super().run(function, *args, **kwargs)
         try:
-            future = pool.submit(extract_html, page.content, page.url, charset=page.encoding,
-                                 min_chars=self.min_chars)
+            future = pool.submit(function, *args, **kwargs)
         except RuntimeError as exc:  # shut down meanwhile: by close(), or after a break
             self._mark_broken(f"{type(exc).__name__}: {exc}")
-            return super().__call__(page)
+            return super().run(function, *args, **kwargs)
         try:
             return future.result()
         except BrokenProcessPool as exc:
             self._mark_broken(f"{type(exc).__name__}: {exc}")
-            return super().__call__(page)
+            return super().run(function, *args, **kwargs)
 
     def _get_pool(self) -> ProcessPoolExecutor | None:
         with self._lock:

@@ -25,7 +25,7 @@ import zlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import feedparser
@@ -256,8 +256,13 @@ def poll_feed(
     etag: str | None = None,
     last_modified: str | None = None,
     resolver: Resolver | None = None,
+    parse: Callable[..., ParsedFeed] | None = None,
 ) -> FeedPoll:
-    """Fetch and parse one feed with a conditional GET; any failure is an outcome."""
+    """Fetch and parse one feed with a conditional GET; any failure is an outcome.
+
+    ``parse`` runs ``parse_feed`` elsewhere (the pipeline hands it to its worker
+    processes, so parsing many feeds uses every core); it defaults to this thread.
+    """
     headers = {"Accept": FEED_ACCEPT}
     if etag:
         headers["If-None-Match"] = etag
@@ -281,8 +286,8 @@ def poll_feed(
                         message=f"feed {feed_name!r} ({result.url}) answered HTTP {result.status}",
                         retry_after=result.headers.get("retry-after"), **common)
     try:
-        parsed = parse_feed(result.content, url=result.url, feed_name=feed_name,
-                            content_type=result.headers.get("content-type"))
+        parsed = (parse or parse_feed)(result.content, url=result.url, feed_name=feed_name,
+                                       content_type=result.headers.get("content-type"))
     except FeedError as exc:
         return FeedPoll(feed_name, url, "failed", reason=exc.reason, message=exc.message, **common)
     return FeedPoll(feed_name, url, "ok", parsed=parsed, etag=result.headers.get("etag"),

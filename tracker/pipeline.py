@@ -179,7 +179,7 @@ class _Cycle:
                 self._submit(lambda poll, row=row: self._feed_done(row, poll),
                              feeds.poll_feed, self.client, self.config.fetch, feed_name=row["name"],
                              url=row["url"], etag=row["etag"], last_modified=row["last_modified"],
-                             resolver=self.resolver)
+                             resolver=self.resolver, parse=self._parse)
             self._drain()
             if recheck_due:
                 for article in recheck.due_articles(self.db, self.clock.now()):
@@ -188,6 +188,11 @@ class _Cycle:
                     self._submit(lambda fetched, article=article: self._recheck_done(article, fetched),
                                  self._fetch_article, article["url"])
                 self._drain()
+
+    def _parse(self, content: bytes, **kwargs: Any) -> feeds.ParsedFeed:
+        """Parse a feed where pages are extracted (worker processes when there is a pool)."""
+        run = getattr(self.extractor, "run", None)
+        return run(feeds.parse_feed, content, **kwargs) if run else feeds.parse_feed(content, **kwargs)
 
     def _submit(self, handler: Callable[[Any], None], work: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
         """Run ``work`` in the pool; ``handler`` gets its result on this (the writer) thread."""
