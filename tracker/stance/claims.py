@@ -47,6 +47,7 @@ _NOT_NAME_WORDS = frozenset(
     Institute Center Centre Foundation Council Sources Source Quote Background Photo Read More Stories""".split()
 )
 LEAD_SENTENCES = 3
+_OBJECT_FOLLOWS = re.compile(r"\s+(?:in|at|on|with|to|of)\b", re.IGNORECASE)
 _HUMAN_PRONOUN = re.compile(r"(?<![\w'’])(he|she|He|She)(?![\w'’])")
 
 
@@ -56,6 +57,7 @@ class TopicMatcher:
 
     topic: object
     back_references: re.Pattern[str]
+    elliptical: re.Pattern[str] | None = None
     require: re.Pattern[str] | None = None
 
     @property
@@ -80,7 +82,10 @@ class TopicMatcher:
         return self.require.fullmatch(sentence[holder.start:holder.end]) is not None
 
     def refers_back(self, clause: str) -> bool:
-        return bool(self.topic.find_back_references(clause)) or self.back_references.search(clause) is not None
+        if self.topic.find_back_references(clause) or self.back_references.search(clause) is not None:
+            return True
+        return self.elliptical is not None and any(
+            not _OBJECT_FOLLOWS.match(clause, m.end()) for m in self.elliptical.finditer(clause))
 
 
 @dataclass
@@ -198,7 +203,8 @@ def index_ok(state: _DocState, topic: TopicMatcher, index: int, lexicon: Lexicon
 
 def compile_topic(topic, lexicon: Lexicon, where: str) -> TopicMatcher:
     """Wrap a Topic with the lexicon's topic-independent back-references ("the idea")."""
-    return TopicMatcher(topic, compile_phrases(lexicon.back_reference_phrases, f"{where} back_references"))
+    return TopicMatcher(topic, compile_phrases(lexicon.back_reference_phrases, f"{where} back_references"),
+                        elliptical=lexicon.elliptical)
 
 
 # --- holders -------------------------------------------------------------------

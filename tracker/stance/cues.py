@@ -163,6 +163,7 @@ class Lexicon:
         back = data.get("back_references", {})
         self.back_reference_phrases = list(back.get("phrases", []))
         self.back_pronouns = _words(back.get("pronouns", []))
+        self.elliptical = compile_phrases(list(back.get("elliptical", [])), f"{name}: [back_references] elliptical")
         self.back_reach = int(back.get("reach", 3))
         self.time_patterns: list[tuple[str, re.Pattern[str]]] = []
         for number, item in enumerate(_list(data, "time", name), start=1):
