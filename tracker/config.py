@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import ipaddress
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from tracker.datafile import read_toml
 from tracker.errors import ConfigError
 from tracker.models import Feed
 
@@ -171,20 +171,7 @@ def _private_networks(value: Any, where: str) -> bool | tuple:
 def load_config(path: Path | str = DEFAULT_CONFIG, *, db_override: Path | str | None = None) -> Config:
     """Read and validate the config file; raise ConfigError naming the fix."""
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(
-            f"{path}: no such config file; pass --config PATH or create it (see README, 'Configuration')"
-        ) from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the config file: {exc.strerror}") from None
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start}); save the file as UTF-8") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}; fix the line named") from None
+    data = read_toml(path, "config", fix="pass --config PATH or create it (see README, 'Configuration')")
     return parse_config(data, path, db_override=db_override)
 
 

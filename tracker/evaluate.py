@@ -12,11 +12,11 @@ a found pair that no label names is a false positive.
 from __future__ import annotations
 
 import json
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
+from tracker.datafile import read_toml
 from tracker.errors import ConfigError
 from tracker.models import STANCES, Claim
 
@@ -108,10 +108,7 @@ def load_gold(path: Path | str) -> list[GoldDoc]:
 
 
 def _load_manifest(path: Path) -> list[GoldDoc]:
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}; fix the line named") from None
+    data = read_toml(path, "gold", fix="give seeds/manifest.toml or a JSONL file")
     seeds = data.get("seed")
     if not isinstance(seeds, list) or not seeds:
         raise ConfigError(f"{path}: no [[seed]] tables; each needs file, published and [[seed.claim]] labels")

@@ -7,10 +7,10 @@ claims a careful analyst reads in it.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from tracker.datafile import read_toml
 from tracker.errors import ConfigError
 
 DEFAULT_SEEDS = Path("seeds")
@@ -32,12 +32,7 @@ def load_seeds(seeds_dir: Path | str = DEFAULT_SEEDS) -> list[Seed]:
     """The seeds in date order (oldest first), texts loaded."""
     seeds_dir = Path(seeds_dir)
     manifest = seeds_dir / "manifest.toml"
-    try:
-        data = tomllib.loads(manifest.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{manifest}: no seed manifest; pass --seeds DIR pointing at the seeds folder") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{manifest}: invalid TOML: {exc}") from None
+    data = read_toml(manifest, "seed manifest", fix="pass --seeds DIR pointing at the seeds folder")
     seeds = []
     for number, item in enumerate(data.get("seed", []), start=1):
         where = f"{manifest}: [[seed]] #{number}"

@@ -18,7 +18,6 @@ and the fix, for example::
 from __future__ import annotations
 
 import re
-import tomllib
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from tracker.config import Table
+from tracker.datafile import load_cached, read_toml
 from tracker.errors import ConfigError, StanceError
 
 BODIES = ("EU", "NATO", "UN")
@@ -217,39 +217,12 @@ def _lower_article(text: str) -> str:
 # --- loading ---------------------------------------------------------------
 
 _CACHE: dict[Path, tuple[tuple[int, int], Gazetteer]] = {}
-
-
-def read_toml(path: Path, what: str) -> dict[str, Any]:
-    """Parse a TOML data file; every failure is a ConfigError naming the file and the fix."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such {what} file; check [stance] in the config or create it") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the {what} file: {exc.strerror}") from None
-    try:
-        return tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start}); save the file as UTF-8") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}; fix the line named") from None
+_FIX = "check [stance] in the config or create it"
 
 
 def load_gazetteer(path: Path | str) -> Gazetteer:
     """Read and validate an actors file; cached until the file changes (mtime, size)."""
-    path = Path(path)
-    try:
-        stat = path.stat()
-    except OSError:
-        stat = None
-    stamp = (stat.st_mtime_ns, stat.st_size) if stat else None
-    cached = _CACHE.get(path)
-    if stamp is not None and cached is not None and cached[0] == stamp:
-        return cached[1]
-    gazetteer = parse_gazetteer(read_toml(path, "actors"), path)
-    if stamp is not None:
-        _CACHE[path] = (stamp, gazetteer)
-    return gazetteer
+    return load_cached(_CACHE, Path(path), lambda p: parse_gazetteer(read_toml(p, "actors", fix=_FIX), p))
 
 
 def parse_gazetteer(data: dict[str, Any], path: Path) -> Gazetteer:

@@ -9,13 +9,13 @@ rules. Cue matching is linear in the clause length.
 from __future__ import annotations
 
 import re
-import tomllib
 from calendar import monthrange
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from tracker.datafile import load_cached, read_toml
 from tracker.errors import ConfigError
 from tracker.models import STANCES
 
@@ -312,24 +312,10 @@ def _strings(item: dict[str, Any], key: str, where: str) -> list[str]:
     return values
 
 
-_LEXICONS: dict[tuple[Path, int, int], Lexicon] = {}
+_LEXICONS: dict[Path, tuple[tuple[int, int], Lexicon]] = {}
 
 
 def load_lexicon(path: Path | str = DEFAULT_LEXICON) -> Lexicon:
     """Read and compile a cues file; cached until it changes."""
-    path = Path(path)
-    try:
-        stat = path.stat()
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the cue lexicon: {exc.strerror}") from None
-    key = (path, stat.st_mtime_ns, stat.st_size)
-    if key in _LEXICONS:
-        return _LEXICONS[key]
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}; fix the line named") from None
-    lexicon = Lexicon(data, path)
-    _LEXICONS[key] = lexicon
-    return lexicon
+    return load_cached(_LEXICONS, Path(path), lambda p: Lexicon(
+        read_toml(p, "cue lexicon", fix="give the engine an existing cues.toml"), p))

@@ -16,7 +16,8 @@ from typing import Any
 
 from tracker.config import Table
 from tracker.errors import ConfigError, StanceError
-from tracker.stance.actors import array_of_tables, labelled, read_toml, string_list, trie_regex
+from tracker.datafile import load_cached, read_toml
+from tracker.stance.actors import array_of_tables, labelled, string_list, trie_regex
 
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _KEYS = {"id", "label", "description", "anchors", "standalone_anchors", "require_any", "require_also",
@@ -128,19 +129,8 @@ _CACHE: dict[Path, tuple[tuple[int, int], dict[str, Topic]]] = {}
 
 def load_topics(path: Path | str) -> dict[str, Topic]:
     """Read and validate a topics file; cached until the file changes (mtime, size)."""
-    path = Path(path)
-    try:
-        stat = path.stat()
-    except OSError:
-        stat = None
-    stamp = (stat.st_mtime_ns, stat.st_size) if stat else None
-    cached = _CACHE.get(path)
-    if stamp is not None and cached is not None and cached[0] == stamp:
-        return cached[1]
-    topics = parse_topics(read_toml(path, "topics"), path)
-    if stamp is not None:
-        _CACHE[path] = (stamp, topics)
-    return topics
+    return load_cached(_CACHE, Path(path), lambda p: parse_topics(
+        read_toml(p, "topics", fix="check [stance] in the config or create it"), p))
 
 
 def parse_topics(data: dict[str, Any], path: Path) -> dict[str, Topic]:
