@@ -286,4 +286,3 @@ def _parse_feeds(items: Any, name: str, default_interval: int) -> tuple[Feed, ..
     return tuple(feeds)
 
 
-_Table = Table  # old private name, still imported by a few modules

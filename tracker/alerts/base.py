@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
-from tracker.config import _Table
+from tracker.config import Table
 from tracker.errors import AlertError, ConfigError
 
 if TYPE_CHECKING:
@@ -60,7 +60,7 @@ class Kind:
 
     name: str
     keys: frozenset[str]
-    parse: Callable[[_Table], Any]  # the channel's table -> kind settings
+    parse: Callable[[Table], Any]  # the channel's table -> kind settings
     send: Callable[["Channel", "Message", SendContext], None]  # raises AlertError
     secret_envs: Callable[[Any], tuple[str, ...]]  # env var names holding secrets
 
@@ -103,14 +103,14 @@ def redact(text: str, secrets: list[str]) -> str:
     return text
 
 
-def string_list(t: _Table, key: str, default: list[str], *, example: str) -> list[str]:
+def string_list(t: Table, key: str, default: list[str], *, example: str) -> list[str]:
     value = t.get(key, list, default, example=example)
     if not all(isinstance(item, str) and item for item in value):
         raise ConfigError(f"{t.where} key {key!r} is {value!r}; expected a list of strings such as {key} = {example}")
     return value
 
 
-def env_name(t: _Table, key: str) -> str | None:
+def env_name(t: Table, key: str) -> str | None:
     """Read a key that names an environment variable; never echo a bad value (it may be the secret)."""
     value = t.data.get(key)
     if value is None:

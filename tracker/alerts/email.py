@@ -18,7 +18,7 @@ from email.utils import format_datetime
 
 from tracker.alerts.base import Channel, Kind, SendContext, env_name, read_secret, string_list
 from tracker.alerts.render import Message
-from tracker.config import _Table
+from tracker.config import Table
 from tracker.errors import AlertError, ConfigError
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ class EmailSettings:
     ca_file: str | None = None  # PEM bundle to trust instead of the system's (an internal relay's CA)
 
 
-def parse(t: _Table) -> EmailSettings:
+def parse(t: Table) -> EmailSettings:
     security = t.get("security", str, "starttls", example='"starttls"')
     if security not in SECURITY:
         raise ConfigError(f"{t.where} key 'security' is {security!r}; known values: {', '.join(SECURITY)}")

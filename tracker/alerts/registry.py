@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from tracker.alerts import email, webhook
 from tracker.alerts.base import SHIFT_STATUSES, Channel, Kind, Rules, string_list
-from tracker.config import _Table, parse_duration
+from tracker.config import Table, parse_duration
 from tracker.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -47,7 +47,7 @@ def validate_alerts_config(config: "Config") -> None:
 
 
 def alert_settings(config: "Config") -> AlertSettings:
-    t = _Table(config.alerts, f"{config.path}: [alerts]", set(SETTINGS_KEYS))
+    t = Table(config.alerts, f"{config.path}: [alerts]", set(SETTINGS_KEYS))
     max_attempts = t.get("max_attempts", int, 10, example="10")
     if max_attempts < 1:
         raise ConfigError(f"{t.where} key 'max_attempts' is {max_attempts!r}; it must be 1 or more")
@@ -101,7 +101,7 @@ def _parse_channel(raw: Any, where: str) -> Channel:
                 f"{where} has key {key!r}; secrets are never written in the config file: export the "
                 f"secret in an environment variable and set {key}_env = \"TRACKER_...\" instead"
             )
-    t = _Table(raw, f"{where} ({kind_name})", set(COMMON_KEYS | kind.keys))
+    t = Table(raw, f"{where} ({kind_name})", set(COMMON_KEYS | kind.keys))
     name = t.get("name", str, required=True, example='"analysts"')
     if not _NAME.match(name):
         raise ConfigError(f"{t.where} key 'name' is {name!r}; use letters, digits, '-', '_' or '.', "
@@ -116,7 +116,7 @@ def _parse_channel(raw: Any, where: str) -> Channel:
     )
 
 
-def _parse_rules(t: _Table) -> Rules:
+def _parse_rules(t: Table) -> Rules:
     min_confidence = float(t.get("min_confidence", (int, float), 0.0, example="0.6"))
     if not 0.0 <= min_confidence <= 1.0:
         raise ConfigError(f"{t.where} key 'min_confidence' is {min_confidence!r}; use a number from 0 to 1")
@@ -136,7 +136,7 @@ def _parse_rules(t: _Table) -> Rules:
     )
 
 
-def _duration(t: _Table, key: str, default: int | None) -> int | None:
+def _duration(t: Table, key: str, default: int | None) -> int | None:
     if key not in t.data:
         return default
     return parse_duration(t.data[key], f"{t.where} key {key!r}")

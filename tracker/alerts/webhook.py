@@ -23,7 +23,7 @@ import httpx
 
 from tracker.alerts.base import Channel, Kind, SendContext, env_name, read_secret
 from tracker.alerts.render import Message
-from tracker.config import _Table
+from tracker.config import Table
 from tracker.errors import AlertError, ConfigError
 from tracker.http import make_client
 
@@ -39,7 +39,7 @@ class WebhookSettings:
     headers: tuple[tuple[str, str], ...] = ()
 
 
-def parse(t: _Table) -> WebhookSettings:
+def parse(t: Table) -> WebhookSettings:
     url_env = env_name(t, "url_env")
     url = t.get("url", str, None, example='"https://hooks.example.org/tracker"')
     if url is None and url_env is None:
