@@ -149,6 +149,7 @@ def extract_claims(
             c_holders = [h for h in holders if clause.start <= h.start < clause.end]
             if not c_holders:
                 c_holders = _resolve_pronoun_holder(c_text, offset, state, persons, lexicon, sentence.index)
+            c_holders = _on_record(c_holders, c_text, s, lexicon)
             for topic in topics:
                 t_holders = [h for h in c_holders if not topic.is_subject_matter(h, s)]
                 in_clause = [(a, b, contrary) for a, b, contrary in live[topic.id] if clause.start <= a < clause.end]
@@ -164,6 +165,8 @@ def extract_claims(
                 ))
                 if decision is None:
                     continue
+                if decision.cue_start is not None:
+                    t_holders = governing_holders(t_holders, s, offset + decision.cue_start, lexicon, decision.stance)
                 stance = decision.stance
                 if in_clause and all(contrary for _, _, contrary in in_clause) and stance != "conditional":
                     stance = "oppose" if stance == "support" else "support"  # backing neutrality opposes membership
@@ -193,6 +196,63 @@ def extract_claims(
         if subject is not None:
             state.last_person = subject
     return claims
+
+
+def governing_holders(holders: list[Holder], s: str, cue: int, lexicon: Lexicon, stance: str) -> list[Holder]:
+    """The holders a stance cue belongs to: the subject nearest before it, with the actors
+    coordinated or apposed to it ("France, the U.K. and Italy", "German Chancellor Scholz").
+
+    A holder cut from the cue by a verb is someone else: the reporter in "Trump said Putin was
+    ready", the welcomer in "Starmer welcomed Albanese's commitment", the one who "urged leaders
+    to dismiss Putin's opposition". Holders named after the cue count only when none comes before
+    it (a quote before its speaker: "We are ready," Scholz said).
+    """
+    before = [h for h in holders if h.start < cue]
+    if not before:
+        return holders
+    nearest = max(before, key=lambda h: h.start)
+    kept = [nearest]
+    for h in sorted(before, key=lambda h: -h.start):
+        if h is nearest:
+            continue
+        first = min(kept, key=lambda k: k.start)
+        if h.end <= first.start and not _joined(s[h.end:first.start], lexicon):
+            own = lexicon.find_cues(s[h.end:first.start])
+            if not own or own[0].stance != stance:
+                break
+        kept.append(h)
+    return sorted(kept, key=lambda h: h.start)
+
+
+_JOINER_WORDS = frozenset("""and or the of 's ’s ' both as well together along with including its their
+    his her new acting incoming outgoing top""".split())
+
+
+def _joined(between: str, lexicon: Lexicon) -> bool:
+    """Is the text between two holder mentions only a list or an apposition (no verb between)?"""
+    for word in _WORD.findall(between):
+        lower = word.lower()
+        if not word[:1].isalnum() or word[:1].isupper() or lower in _JOINER_WORDS or lower in _TITLE_WORDS:
+            continue
+        if lower in lexicon.titles or lexicon.roles.fullmatch(lower):
+            continue
+        return False
+    return True
+
+
+def _on_record(holders: list[Holder], c_text: str, s: str, lexicon: Lexicon) -> list[Holder]:
+    """Holders minus those only unnamed sources or reports speak for: a clause framed by "it
+    says", "according to sources" loses every holder but a named official; "Germany is
+    reportedly ready" loses Germany."""
+    if lexicon.hearsay.search(c_text):
+        return [h for h in holders if h.via == "official"]
+    return [h for h in holders if not _hearsay_after(s, h.end, lexicon)]
+
+
+def _hearsay_after(s: str, end: int, lexicon: Lexicon) -> bool:
+    tail = s[end:end + 60]
+    starts = [m.start() for m in re.finditer(r"[\w'’]+", tail)][:3]
+    return any(lexicon.hearsay_adverbs.match(tail, pos) for pos in starts)
 
 
 def index_ok(state: _DocState, topic: TopicMatcher, index: int, lexicon: Lexicon) -> bool:

@@ -160,6 +160,8 @@ class Lexicon:
         self.person_pronouns = _words(holders.get("person_pronouns", []))
         self.actor_pronouns = compile_phrases(holders.get("actor_pronouns", []), f"{name}: [holders] actor_pronouns")
         self.titles = _words(holders.get("titles", []))
+        self.hearsay = compile_phrases(holders.get("hearsay", []), f"{name}: [holders] hearsay")
+        self.hearsay_adverbs = compile_phrases(holders.get("hearsay_adverbs", []), f"{name}: [holders] hearsay_adverbs")
         back = data.get("back_references", {})
         self.back_reference_phrases = list(back.get("phrases", []))
         self.back_pronouns = _words(back.get("pronouns", []))
