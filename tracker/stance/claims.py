@@ -48,6 +48,7 @@ _NOT_NAME_WORDS = frozenset(
 )
 LEAD_SENTENCES = 3
 _OBJECT_FOLLOWS = re.compile(r"\s+(?:in|at|on|with|to|of)\b", re.IGNORECASE)
+_VERB_AFTER = re.compile(r"(?:\s+[A-Z][\w’'-]+)*\s+(?:has\s+|had\s+|have\s+|was\s+|were\s+)?[a-z]+(?:ed|s)\b")
 _HUMAN_PRONOUN = re.compile(r"(?<![\w'’])(he|she|He|She)(?![\w'’])")
 
 
@@ -346,6 +347,8 @@ def _oblique(s: str, start: int, end: int, lexicon: Lexicon) -> bool:
     possessed = re.match(r"^(?:'s|’s|')\s+(?:[a-z-]+\s+)??([a-z]+)\b", s[end:])
     if possessed and possessed.group(1) in lexicon.possessed_cues:
         return False  # "support for Macron's proposal": France holds the proposal
+    if governor in lexicon.clause_subordinators and _VERB_AFTER.match(s, end):
+        return False  # ", after Macron refused to rule out ...": the subject of a clause of its own
     if governor in lexicon.subordinators:
         return True  # "only if the United States provides...": the condition's subject
     if governor in lexicon.prepositions:

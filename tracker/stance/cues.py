@@ -156,6 +156,7 @@ class Lexicon:
         self.possessed_cues = _words(holders.get("possessed_cues", []))
         self.subject_openers = _words(holders.get("subject_openers", []))
         self.subordinators = _words(holders.get("subordinators", []))
+        self.clause_subordinators = _words(holders.get("clause_subordinators", []))
         self.non_speakers = _words(holders.get("non_speakers", []))
         self.person_pronouns = _words(holders.get("person_pronouns", []))
         self.actor_pronouns = compile_phrases(holders.get("actor_pronouns", []), f"{name}: [holders] actor_pronouns")
