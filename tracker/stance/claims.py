@@ -144,12 +144,15 @@ def extract_claims(
         said_at = estimate_said_at(time_cue, published)
         seen: set[tuple[str, str, str]] = set()
         clauses = split_clauses(s, lexicon.clause_splitter, lexicon.fronted)
+        closing = _closing_speaker(s, holders) if len(clauses) > 1 else None
         for clause in clauses:
             c_text = clause.text
             offset = clause.start
             c_holders = [h for h in holders if clause.start <= h.start < clause.end]
             if not c_holders:
                 c_holders = _resolve_pronoun_holder(c_text, offset, state, persons, lexicon, sentence.index)
+            if not c_holders and closing is not None and closing.start >= clause.end:
+                c_holders = [closing]  # "It's too early ..., as Russia is ..., Kallas said": her words
             c_holders = _on_record(c_holders, c_text, s, lexicon)
             for topic in topics:
                 t_holders = [h for h in c_holders if not topic.is_subject_matter(h, s)]
@@ -239,6 +242,15 @@ def _joined(between: str, lexicon: Lexicon) -> bool:
             continue
         return False
     return True
+
+
+def _closing_speaker(s: str, holders: list[Holder]) -> Holder | None:
+    """The speaker of a sentence that ends with "..., X said (on Monday)."."""
+    for h in reversed(holders):
+        verb = _REPORTING.match(s[h.end:])
+        if verb and len(s) - h.end - verb.end() <= 30 and not any(o.start > h.start for o in holders):
+            return h
+    return None
 
 
 def _on_record(holders: list[Holder], c_text: str, s: str, lexicon: Lexicon) -> list[Holder]:
@@ -374,13 +386,13 @@ def _skippable(word: str, lexicon: Lexicon) -> bool:
         return True
     if lower in lexicon.prepositions or lower in lexicon.subject_openers:
         return False  # a capitalised "After" or "In" opening the sentence still governs
-    return word[:1].isupper() or lower in _TITLE_WORDS
+    return word[:1].isupper() or lower in _TITLE_WORDS or lexicon.roles.fullmatch(lower) is not None
 
 
 _TITLE_WORDS = frozenset(
     """prime minister president chancellor foreign defence defense secretary general envoy special
     presidential leader opposition spokesperson spokesman spokeswoman official government head of state
-    deputy vice ambassador premier counterpart chief minister's president's""".split()
+    deputy vice ambassador premier counterpart chief minister's president's top diplomat""".split()
 ) - {"of"}
 
 
