@@ -49,6 +49,8 @@ _NOT_NAME_WORDS = frozenset(
 LEAD_SENTENCES = 3
 _OBJECT_FOLLOWS = re.compile(r"\s+(?:in|at|on|with|to|of)\b", re.IGNORECASE)
 _VERB_AFTER = re.compile(r"(?:\s+[A-Z][\w’'-]+)*\s+(?:has\s+|had\s+|have\s+|was\s+|were\s+)?[a-z]+(?:ed|s)\b")
+_RELATIVE_SUBJECT = re.compile(r",\s+(?:which|who)\s+(?:has\s+|have\s+|had\s+|still\s+|also\s+)?[a-z]+(?:s|ed)\b")
+_THAT_BEFORE = re.compile(r"\b(?:that|whether)\s+(?:the\s+)?$", re.IGNORECASE)
 _HUMAN_PRONOUN = re.compile(r"(?<![\w'’])(he|she|He|She)(?![\w'’])")
 
 
@@ -155,7 +157,8 @@ def extract_claims(
                 c_holders = [closing]  # "It's too early ..., as Russia is ..., Kallas said": her words
             c_holders = _on_record(c_holders, c_text, s, lexicon)
             for topic in topics:
-                t_holders = [h for h in c_holders if not topic.is_subject_matter(h, s)]
+                t_holders = [h for h in c_holders
+                             if not topic.is_subject_matter(h, s) or _wills(s, h.end, lexicon)]
                 in_clause = [(a, b, contrary) for a, b, contrary in live[topic.id] if clause.start <= a < clause.end]
                 anchors = [(a - offset, b - offset) for a, b, _ in in_clause]
                 if not anchors and not _back_referenced(c_text, topic, lexicon, state, sentence.index, live, clause):
@@ -212,8 +215,9 @@ def governing_holders(holders: list[Holder], s: str, cue: int, lexicon: Lexicon,
     it (a quote before its speaker: "We are ready," Scholz said).
     """
     before = [h for h in holders if h.start < cue]
-    if not before:
-        return holders
+    if not before:  # the subject of a later "that" clause holds that clause, not the cue before it
+        return [h for h in holders if not (_THAT_BEFORE.search(s[max(0, h.start - 20):h.start])
+                                           and not _REPORTING.match(s[h.end:]))]
     nearest = max(before, key=lambda h: h.start)
     kept = [nearest]
     for h in sorted(before, key=lambda h: -h.start):
@@ -260,6 +264,13 @@ def _on_record(holders: list[Holder], c_text: str, s: str, lexicon: Lexicon) -> 
     if lexicon.hearsay.search(c_text):
         return [h for h in holders if h.via == "official"]
     return [h for h in holders if not _hearsay_after(s, h.end, lexicon)]
+
+
+def _wills(s: str, end: int, lexicon: Lexicon) -> bool:
+    """Is the mention the subject of a verb of will ("Kyiv, which wants to join", "Ukraine insists")?"""
+    tail = s[end:end + 60]
+    starts = [m.start() for m in re.finditer(r"[\w'’]+", tail)][:3]
+    return any(lexicon.subject_matter_verbs.match(tail, pos) for pos in starts)
 
 
 def _hearsay_after(s: str, end: int, lexicon: Lexicon) -> bool:
@@ -359,6 +370,8 @@ def _oblique(s: str, start: int, end: int, lexicon: Lexicon) -> bool:
     possessed = re.match(r"^(?:'s|’s|')\s+(?:[a-z-]+\s+)??([a-z]+)\b", s[end:])
     if possessed and possessed.group(1) in lexicon.possessed_cues:
         return False  # "support for Macron's proposal": France holds the proposal
+    if _RELATIVE_SUBJECT.match(s, end):
+        return False  # "a non-starter for Kyiv, which wants to join": the subject of its relative clause
     if governor in lexicon.clause_subordinators and _VERB_AFTER.match(s, end):
         return False  # ", after Macron refused to rule out ...": the subject of a clause of its own
     if governor in lexicon.subordinators:

@@ -157,6 +157,8 @@ class Lexicon:
         self.subject_openers = _words(holders.get("subject_openers", []))
         self.subordinators = _words(holders.get("subordinators", []))
         self.clause_subordinators = _words(holders.get("clause_subordinators", []))
+        self.subject_matter_verbs = compile_phrases(holders.get("subject_matter_verbs", []),
+                                                    f"{name}: [holders] subject_matter_verbs")
         self.non_speakers = _words(holders.get("non_speakers", []))
         self.person_pronouns = _words(holders.get("person_pronouns", []))
         self.actor_pronouns = compile_phrases(holders.get("actor_pronouns", []), f"{name}: [holders] actor_pronouns")
