@@ -367,7 +367,7 @@ def _oblique(s: str, start: int, end: int, lexicon: Lexicon) -> bool:
     if i < 0:
         return False
     governor = raw[i].lower().replace("’", "'")
-    possessed = re.match(r"^(?:'s|’s|')\s+(?:[a-z-]+\s+)??([a-z]+)\b", s[end:])
+    possessed = re.match(r"^(?:'s|’s|'|’)\s+(?:[a-z-]+\s+)??([a-z]+)\b", s[end:])
     if possessed and possessed.group(1) in lexicon.possessed_cues:
         return False  # "support for Macron's proposal": France holds the proposal
     if _RELATIVE_SUBJECT.match(s, end):
