@@ -50,6 +50,9 @@ LEAD_SENTENCES = 3
 _OBJECT_FOLLOWS = re.compile(r"\s+(?:in|at|on|with|to|of)\b", re.IGNORECASE)
 _VERB_AFTER = re.compile(r"(?:\s+[A-Z][\w’'-]+)*\s+(?:has\s+|had\s+|have\s+|was\s+|were\s+)?[a-z]+(?:ed|s)\b")
 _RELATIVE_SUBJECT = re.compile(r",\s+(?:which|who)\s+(?:has\s+|have\s+|had\s+|still\s+|also\s+)?[a-z]+(?:s|ed)\b")
+_INNER_SUBJECT = re.compile(
+    r"\b(?:which|what|how many|whichever)\s+(?:\w+\s+){0,2}?(?:countries|states|nations|allies|members|governments|"
+    r"partners|leaders)\b", re.IGNORECASE)
 _THAT_BEFORE = re.compile(r"\b(?:that|whether)\s+(?:the\s+)?$", re.IGNORECASE)
 _HUMAN_PRONOUN = re.compile(r"(?<![\w'’])(he|she|He|She)(?![\w'’])")
 
@@ -219,6 +222,8 @@ def governing_holders(holders: list[Holder], s: str, cue: int, lexicon: Lexicon,
         return [h for h in holders if not (_THAT_BEFORE.search(s[max(0, h.start - 20):h.start])
                                            and not _REPORTING.match(s[h.end:]))]
     nearest = max(before, key=lambda h: h.start)
+    if _INNER_SUBJECT.search(s, nearest.end, cue):
+        return []  # "Macron refused to specify which countries would send troops": theirs, unnamed
     kept = [nearest]
     for h in sorted(before, key=lambda h: -h.start):
         if h is nearest:
@@ -342,15 +347,24 @@ def _analyse_mentions(s: str, mentions, lexicon: Lexicon) -> tuple[list[Holder],
 def _chains(s: str, mentions) -> list[list]:
     """Mentions joined by commas/and/or ("Germany, Poland, and the Czech Republic") form one chain."""
     chains: list[list] = []
-    for m in mentions:
+    for n, m in enumerate(mentions):
         if chains:
             prev = chains[-1][-1]
             between = s[prev.end:m.start]
+            if between.strip() == "," and _titles_a_speaker(m, mentions[n + 1:n + 2]):
+                chains.append([m])  # "...membership of NATO, U.S. Adviser Jake Sullivan said": a new subject
+                continue
             if re.fullmatch(r"\s*(?:,\s*(?:and\s+|or\s+)?|and\s+|or\s+|as\s+well\s+as\s+|&\s*)(?:the\s+)?", between, re.I):
                 chains[-1].append(m)
                 continue
         chains.append([m])
     return chains
+
+
+def _titles_a_speaker(m, following) -> bool:
+    """Is the mention the country of the official named right after it ("U.S. Adviser Jake Sullivan")?"""
+    return bool(following) and following[0].via == "official" and following[0].start - m.end <= 60 \
+        and set(following[0].codes) & set(m.codes) != set()
 
 
 def _words_before(s: str, start: int, n: int = 8) -> list[str]:
