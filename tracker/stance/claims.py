@@ -53,6 +53,13 @@ _RELATIVE_SUBJECT = re.compile(r",\s+(?:which|who)\s+(?:has\s+|have\s+|had\s+|st
 _INNER_SUBJECT = re.compile(
     r"\b(?:which|what|how many|whichever)\s+(?:\w+\s+){0,2}?(?:countries|states|nations|allies|members|governments|"
     r"partners|leaders)\b", re.IGNORECASE)
+_SPEAKER_BEFORE_PRONOUN = re.compile(
+    r"([A-Z][\w’'-]+)\s+(?:has\s+|had\s+)?(?:said|says|told\s+\w+|added|stated|insisted|stressed|noted|argued|"
+    r"warned|explained|announced|declared|confirmed)\s+(?:that\s+)?$")
+_UNNAMED_SUBJECT = re.compile(
+    r"\b(?:several|some|many|a number of|other|few|various|most|a group of|a handful of)\s+(?:[\w-]+\s+){0,4}?"
+    r"(?:countries|members|states|nations|allies|governments|partners)\s+(?:\w+\s+){0,2}?"
+    r"(?:are|is|were|was|have|has|had|would|will|could|may|might|say|said)\b", re.IGNORECASE)
 _THAT_BEFORE = re.compile(r"\b(?:that|whether)\s+(?:the\s+)?$", re.IGNORECASE)
 _HUMAN_PRONOUN = re.compile(r"(?<![\w'’])(he|she|He|She)(?![\w'’])")
 
@@ -218,11 +225,13 @@ def governing_holders(holders: list[Holder], s: str, cue: int, lexicon: Lexicon,
     it (a quote before its speaker: "We are ready," Scholz said).
     """
     before = [h for h in holders if h.start < cue]
+    if not before and _UNNAMED_SUBJECT.search(s, max(0, cue - 120), cue):
+        return []  # "Several NATO members are considering sending soldiers, Fico said": not Slovakia's
     if not before:  # the subject of a later "that" clause holds that clause, not the cue before it
         return [h for h in holders if not (_THAT_BEFORE.search(s[max(0, h.start - 20):h.start])
                                            and not _REPORTING.match(s[h.end:]))]
     nearest = max(before, key=lambda h: h.start)
-    if _INNER_SUBJECT.search(s, nearest.end, cue):
+    if _INNER_SUBJECT.search(s, nearest.end, cue) or _UNNAMED_SUBJECT.search(s, nearest.end, cue):
         return []  # "Macron refused to specify which countries would send troops": theirs, unnamed
     kept = [nearest]
     for h in sorted(before, key=lambda h: -h.start):
@@ -462,6 +471,12 @@ def _thing_after(s: str, end: int, lexicon: Lexicon) -> bool:
 def _resolve_pronoun_holder(c_text: str, offset: int, state: _DocState, persons, lexicon: Lexicon,
                             index: int) -> list[Holder]:
     m = _HUMAN_PRONOUN.search(c_text)
+    said = _SPEAKER_BEFORE_PRONOUN.search(c_text[:m.start()]) if m else None
+    if said:  # "Martin said he had proposed": he is the speaker, whoever else the sentence names
+        speaker = next((p for p in persons if p[0] <= offset + said.start(1) < p[1]), None)
+        if speaker is None or not speaker[3]:
+            return []
+        return [Holder(offset + m.start(), offset + m.end(), speaker[3], speaker[2], "pronoun")]
     if m and state.last_person is not None:
         name, codes = state.last_person
         # a person named earlier in this very sentence wins ("The declaration by Starmer..., as he stated")
