@@ -61,7 +61,7 @@ def test_shift_mail_carries_both_sides_links_and_message_id(tmp_path, db, sink):
 
     assert len(sink.messages) == 1
     mail = sink.messages[0]
-    assert subject(mail) == "[tracker] DE on troops-to-ukraine: oppose -> support (new, 2 outlets)"
+    assert subject(mail) == "[tracker] Germany (DE) on troops-to-ukraine: oppose -> support (new, 2 outlets)"
     assert mail["Message-ID"] == f"<shift-{shift_id}-desk@example.org>"
     assert sink.envelopes[0] == ("tracker@example.org", ["desk@example.org", "analyst@example.org"])
     text = mail.get_body(("plain",)).get_content()
@@ -181,13 +181,13 @@ def test_digest_groups_shifts_of_one_actor_and_topic(tmp_path, db, sink):
     assert deliver_due(db, config, clock=clock) == 2
     assert len(sink.messages) == 1
     mail = sink.messages[0]
-    assert subject(mail) == "[tracker] DE on troops-to-ukraine: 2 shifts, oppose -> conditional"
+    assert subject(mail) == "[tracker] Germany (DE) on troops-to-ukraine: 2 shifts, oppose -> conditional"
     assert mail["Message-ID"] == f"<digest-desk-{first}-{second}-2@example.org>"
     text = mail.get_body(("plain",)).get_content()
     assert NEW_SENTENCE in text and "US backstop" in text
     clock.set("2025-03-02T10:00:00+00:00")
     assert deliver_due(db, config, clock=clock) == 1
-    assert "FR on troops-to-ukraine" in subject(sink.messages[1])
+    assert "France (FR) on troops-to-ukraine" in subject(sink.messages[1])
     assert {r["shift_id"] for r in alert_rows(db) if r["status"] == "sent"} == {first, second, other}
 
 
