@@ -38,16 +38,30 @@ def baseline_command(app: App, seeds_dir: Path) -> None:
 @click.command("shifts")
 @click.option("--status", type=click.Choice(["new", "confirmed", "dismissed"]), help="Only this status.")
 @click.option("--limit", type=int, default=None, help="At most N shifts.")
+@click.option("--wide", is_flag=True, help="One tab-separated line per shift, nothing cut or wrapped.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per shift.")
 @pass_app
-def shifts_command(app: App, status: str | None, limit: int | None, as_json: bool) -> None:
-    """List detected shifts with their evidence."""
-    shifts = list_shifts(app.open_db(), status=status, limit=limit)
+def shifts_command(app: App, status: str | None, limit: int | None, wide: bool, as_json: bool) -> None:
+    """List detected shifts: both sentences in full, who said them, outlet, date and link."""
+    import shutil
+
+    from tracker.shiftviews import shift_blocks, shift_lines
+
+    if wide and as_json:
+        raise click.UsageError("--wide and --json exclude each other; give one")
+    db = app.open_db()
+    try:
+        shifts = list_shifts(db, status=status, limit=limit)
+    finally:
+        db.close()
     if as_json:
         for shift in shifts:
             click.echo(json.dumps(shift, ensure_ascii=False))
+    elif wide:
+        click.echo(shift_lines(shifts, names=_names(app)))
     else:
-        click.echo(shift_table(shifts))
+        width = min(shutil.get_terminal_size((110, 24)).columns, 120)
+        click.echo(shift_blocks(shifts, names=_names(app), width=width))
 
 
 @click.command("review")
