@@ -24,7 +24,7 @@ PAD_R = 16
 HEAD_H = 18  # each panel's heading line: the actor's name (and topic)
 BAND_GAP = 16
 PANEL_H = HEAD_H + 3 * BAND_GAP + 6
-AXIS_H = 34  # years on the first line, months on the second
+AXIS_H = 38  # years on the first line, months on the second
 MIN_LABEL_PX = 56  # month labels closer than this are thinned out
 MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
 
@@ -162,9 +162,9 @@ def _time_axis(first: date, last: date, x, height: int) -> list[str]:
         if day.month == 1 and day != first:
             out.append(f'<line class="year" x1="{px:.1f}" x2="{px:.1f}" y1="2" y2="{height - 2}" stroke="#bbb"/>')
         if (day.month - 1) % step == 0 and x(last) - px >= MIN_LABEL_PX / 2:
-            out.append(f'<line class="month" x1="{px:.1f}" x2="{px:.1f}" y1="{AXIS_H - 8}" y2="{AXIS_H - 2}" '
+            out.append(f'<line class="month" x1="{px:.1f}" x2="{px:.1f}" y1="{AXIS_H - 6}" y2="{AXIS_H}" '
                        f'stroke="#999"/>')
-            out.append(f'<text class="axis month" x="{px + 2:.1f}" y="{AXIS_H - 10}">{MONTHS[day.month - 1]}</text>')
+            out.append(f'<text class="axis month" x="{px + 2:.1f}" y="{AXIS_H - 7}">{MONTHS[day.month - 1]}</text>')
     return out
 
 
