@@ -238,7 +238,7 @@ def test_login_with_password_from_env_delivers(tmp_path, db, monkeypatch):
     assert len(sink.messages) == 1
 
 
-def test_cli_alerts_test_sends_synthetic_shift_through_the_channel(tmp_path, db_path, sink):
+def test_cli_alerts_test_sends_synthetic_shift_through_the_channel(tmp_path, db, db_path, sink):
     config = email_config(tmp_path, sink.port)
     result = CliRunner().invoke(main, ["--config", str(config.path), "--db", str(db_path),
                                        "alerts", "test", "--channel", "desk"])
@@ -249,7 +249,7 @@ def test_cli_alerts_test_sends_synthetic_shift_through_the_channel(tmp_path, db_
     assert "TEST ALERT" in mail.get_body(("plain",)).get_content()
 
 
-def test_cli_alerts_test_unknown_channel_lists_known_ones(tmp_path, db_path, sink):
+def test_cli_alerts_test_unknown_channel_lists_known_ones(tmp_path, db, db_path, sink):
     config = email_config(tmp_path, sink.port)
     result = CliRunner().invoke(main, ["--config", str(config.path), "--db", str(db_path),
                                        "alerts", "test", "--channel", "slack"])

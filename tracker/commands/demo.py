@@ -25,7 +25,7 @@ def demo_command(app: App, no_serve: bool, port: int, seeds_dir: Path) -> None:
     db_path = app.db_override or DEFAULT_DEMO_DB
     if not no_serve:
         check_port("127.0.0.1", port)  # before the replay, not after it
-    log_file = None if app.verbosity > 0 else _log_to_file(Path(str(db_path) + ".log"))
+    log_file = None if app.verbosity > 0 else _log_to_file(Path(str(db_path) + ".log"), quiet=app.verbosity < 0)
     run_demo(base, db_path, seeds_dir=seeds_dir, say=app.echo)
     if log_file:
         app.echo(f"log of the replay: {log_file} (-v shows it here)")
@@ -37,7 +37,7 @@ def demo_command(app: App, no_serve: bool, port: int, seeds_dir: Path) -> None:
           access_log=verbose, actors=base.stance.actors)
 
 
-def _log_to_file(path: Path) -> Path:
+def _log_to_file(path: Path, *, quiet: bool) -> Path:
     """Send the log lines of the replay to ``path`` instead of the terminal, so the table stands out."""
     import logging
 
@@ -49,6 +49,7 @@ def _log_to_file(path: Path) -> Path:
     handler = logging.FileHandler(path, mode="w", encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%Y-%m-%dT%H:%M:%S"))
     root.addHandler(handler)
+    root.setLevel(logging.WARNING if quiet else logging.INFO)
     return path
 
 

@@ -31,8 +31,7 @@ SELECT s.shift_id, s.actor,
        {_card("s.new_evidence", "s.new_speaker", "s.new_outlet", "substr(s.new_date, 1, 10)", "s.new_url",
               "nc.version_id")} AS now,
        {_card("s.old_evidence", "s.old_speaker", "s.old_outlet", "substr(s.old_date, 1, 10)", "s.old_url",
-              "pc.version_id")} AS before,
-       s.topic, s.detected_at
+              "pc.version_id")} AS before
 FROM shift_evidence s
 LEFT JOIN claims nc ON nc.id = s.claim_id
 LEFT JOIN claims pc ON pc.id = s.previous_claim_id
@@ -198,9 +197,9 @@ LIMIT 100
 CANNED_QUERIES: dict[str, dict] = {
     "latest_shifts": {
         "title": "Latest shifts",
-        "description": "Who changed position, from which stance to which, with the sentence "
-                       "before (old_evidence) and the sentence now (new_evidence), their outlets, "
-                       "dates and links. Newest first.",
+        "description": "Who changed position, from which stance to which: the sentence now "
+                       "(yellow) and the sentence before (grey), each with speaker, outlet, date and "
+                       "links. Newest first; a shift's number opens its page.",
         "hide_sql": True,
         "sql": LATEST_SHIFTS,
     },
