@@ -24,6 +24,7 @@ TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
 PLUGIN_NAME = "tracker.publish.plugins"
 SOURCE_ACTORS = HERE.parent.parent / "config" / "actors.toml"
+FACET_SIZE = 8  # values listed per facet before "...": 30 (Datasette's default) pushes the rows below the screen
 
 
 def _register_plugins() -> None:
@@ -45,7 +46,7 @@ def make_datasette(db_path: Path | str, *, base_url: str | None = None,
             f"{path}: no database here; run 'tracker init' (then 'tracker poll' or 'tracker demo') "
             "first, or pass the right file with --db"
         )
-    settings = {}
+    settings = {"default_facet_size": FACET_SIZE}
     if base_url:
         settings["base_url"] = base_url if base_url.endswith("/") else base_url + "/"
     _register_plugins()
