@@ -271,14 +271,23 @@ def test_search_shows_snippets_with_the_words_marked(sites, browser):
     assert longest < 400  # a snippet, not the whole article
 
 
-@pytest.mark.parametrize("path, shot", [("positions", "table-positions.png"), ("shifts", "table-shifts.png"),
-                                        ("claim_evidence", "table-claim-evidence.png"),
-                                        ("shifts_atom", "shifts-atom-html.png")])
-def test_tables_show_data_first_and_no_raw_json_or_html(sites, browser, path, shot):
+EVIDENCE_TABLES = {  # page: the cells of its first row that must be on the first screen
+    "claim_evidence": ("td.col-actor span.actor", "td.col-evidence mark", "td.col-url a.article-link"),
+    "shift_evidence": ("td.col-actor span.actor", "td.col-new_evidence mark", "td.col-new_url a.article-link"),
+    "positions": ("td.col-actor span.actor", "td.col-stance span.stance", "td.col-sources"),
+    "shifts": ("td.col-actor span.actor", "td.col-to_stance span.stance"),
+    "shifts_atom": ("td.col-atom_title", "td.col-atom_content_html blockquote"),
+}
+
+
+@pytest.mark.parametrize("path", sorted(EVIDENCE_TABLES))
+def test_tables_show_data_first_and_no_raw_json_or_html(sites, browser, path):
     base, _ = sites["replay"]
-    open_page(browser, f"{base}/tracker/{path}", shot)
+    open_page(browser, f"{base}/tracker/{path}", f"table-{path.replace('_', '-')}.png")
     first_row = first(browser, "table.rows-and-columns tbody tr")
     assert first_row.rect["y"] + first_row.rect["height"] <= HEIGHT, "the first row is not on the first screen"
+    for css in EVIDENCE_TABLES[path]:
+        assert on_first_screen(first_row.find_element("css selector", css)), css
     glossaries = browser.find_elements("css selector", "details.glossary")
     if glossaries:
         assert glossaries[0].get_attribute("open") is None  # folded
