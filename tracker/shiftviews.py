@@ -49,18 +49,22 @@ def _date(value: str | None) -> str | None:
     return value[:10] if value else None
 
 
-def shift_table(shifts: list[dict], *, width: int = 70) -> str:
-    """A readable text table of shifts (id, actor, topic, old -> new, date, evidence)."""
+def shift_table(shifts: list[dict], *, width: int = 70, names: Mapping[str, str] | None = None) -> str:
+    """A readable text table of shifts (id, actor with its name, topic, old -> new, date, evidence)."""
+    from tracker.actornames import named
+
     if not shifts:
         return "no shifts"
-    lines = [f"{'id':>3}  {'actor':<5} {'topic':<18} {'shift':<26} {'since':<10} {'status':<9} evidence"]
-    for s in shifts:
+    actors = [named(s["actor"], names or {}) for s in shifts]
+    aw = max(5, *(len(a) for a in actors))
+    lines = [f"{'id':>3}  {'actor':<{aw}} {'topic':<18} {'shift':<26} {'since':<10} {'status':<9} evidence"]
+    for s, actor in zip(shifts, actors):
         arrow = f"{s['from_stance']} -> {s['to_stance']}"
         flag = " (retro)" if s["retrospective"] else ""
         evidence = (s["new_evidence"] or "").replace("\n", " ")
         if len(evidence) > width:
             evidence = evidence[: width - 1] + "…"
-        lines.append(f"{s['id']:>3}  {s['actor']:<5} {s['topic'][:18]:<18} {arrow + flag:<26} "
+        lines.append(f"{s['id']:>3}  {actor:<{aw}} {s['topic'][:18]:<18} {arrow + flag:<26} "
                      f"{(s['since'] or '')[:10]:<10} {s['status']:<9} {evidence}")
     return "\n".join(lines)
 

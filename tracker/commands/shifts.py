@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from tracker.actornames import named
+from tracker.actornames import actor_names, named
 from tracker.cli import App, pass_app
 from tracker.clock import SYSTEM_CLOCK
 from tracker.commands.poll import status_section
@@ -140,5 +140,5 @@ def shifts_status(db, config, now) -> list[str]:
              + ", ".join(f"{counts.get(s, 0)} {s}" for s in ("new", "confirmed", "dismissed"))]
     latest = list_shifts(db)[-3:]
     if latest:
-        lines += ["latest:", *shift_table(latest, width=60).splitlines()]
+        lines += ["latest:", *shift_table(latest, width=60, names=actor_names(config.stance.actors)).splitlines()]
     return lines
