@@ -171,7 +171,7 @@ def card_html(card: Mapping, path_for: PathFor) -> Markup:
     link = link_html(card["url"], label=label) if isinstance(card.get("url"), str) else None
     if link:
         source.append(link)
-    if card.get("version_id"):
+    if isinstance(card.get("version_id"), int):
         source.append(Markup('<a class="version-link" href="{}">stored text</a>').format(
             path_for(f"/versions/{int(card['version_id'])}")))
     return Markup('<div class="card">{}<div class="source">{}</div></div>').format(
