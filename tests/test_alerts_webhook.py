@@ -115,8 +115,8 @@ def test_signed_delivery_retried_after_500s_is_accepted_once_with_one_key(tmp_pa
     body = receiver.accepted[0]["body"]
     assert body["type"] == "shift" and body["idempotency_key"] == f"shift-{shift_id}-hook"
     [shift] = body["shifts"]
-    assert (shift["actor"], shift["topic"], shift["from_stance"], shift["to_stance"]) == \
-        ("DE", "troops-to-ukraine", "oppose", "support")
+    assert (shift["actor"], shift["actor_name"], shift["topic"], shift["from_stance"], shift["to_stance"]) == \
+        ("DE", "Germany", "troops-to-ukraine", "oppose", "support")
     assert shift["new"]["evidence"] == NEW_SENTENCE and shift["old"]["evidence"] == OLD_SENTENCE
     assert shift["old"]["url"] == OLD_URL and shift["corroboration"] == 2
     assert shift["url"] == f"https://tracker.example.org/tracker/shifts/{shift_id}"
