@@ -101,7 +101,7 @@ def refresh_corroboration(db, shift_id: int, *, now) -> int:
         """SELECT a.outlet, a.url, v.fingerprint, f.tags
            FROM claims c JOIN versions v ON v.id = c.version_id JOIN articles a ON a.id = c.article_id
            LEFT JOIN feeds f ON f.id = a.feed_id
-           WHERE c.actor = ? AND c.topic = ? AND c.stance = ? AND c.id >= ?
+           WHERE c.actor = ? AND c.topic = ? AND c.stance = ? AND c.id >= ? AND c.review_status != 'rejected'
            ORDER BY c.id""",
         (actor, topic, stance, claim_id),
     ).fetchall()
