@@ -17,9 +17,11 @@ from typing import Any, Callable
 
 import click
 
+from tracker.analysis import check_stance_files
 from tracker.cli import App, pass_app
 from tracker.clock import SYSTEM_CLOCK
 from tracker.config import Config
+from tracker.daemon import command_lock, recover_interrupted_runs
 from tracker.models import RunStats
 from tracker.pipeline import Progress, run_cycle, run_recheck
 from tracker.store import rows
@@ -27,7 +29,7 @@ from tracker.store import rows
 log = logging.getLogger("tracker.poll")
 
 # Events a person wants to see without --verbose; the rest are debug detail.
-_WARN = {"feed-failed", "feed-gone", "article-failed", "recheck-failed"}
+_WARN = {"feed-failed", "feed-gone", "article-failed", "recheck-failed", "analysis-failed"}
 _INFO = {"feed-ok", "feed-not-modified", "article-new", "version-new"}
 
 
@@ -82,14 +84,17 @@ def poll_command(app: App, all_feeds: bool, feed_names: tuple[str, ...]) -> None
     config = app.config
     for name in feed_names:
         config.feed(name)  # an unknown name fails before anything runs
-    db = app.open_db()
-    reporter = Reporter(app.verbosity)
-    try:
-        stats = run_cycle(db, config, clock=SYSTEM_CLOCK, feed_names=feed_names, all_feeds=all_feeds,
-                          trigger="poll", progress=reporter)
-    finally:
-        reporter.close()
-        db.close()
+    check_stance_files(config)
+    with command_lock(app.db_path, "poll"):
+        db = app.open_db()
+        reporter = Reporter(app.verbosity)
+        try:
+            recover_interrupted_runs(db, now=SYSTEM_CLOCK.now())
+            stats = run_cycle(db, config, clock=SYSTEM_CLOCK, feed_names=feed_names, all_feeds=all_feeds,
+                              trigger="poll", progress=reporter)
+        finally:
+            reporter.close()
+            db.close()
     app.echo(summary_line(stats))
 
 
@@ -97,13 +102,15 @@ def poll_command(app: App, all_feeds: bool, feed_names: tuple[str, ...]) -> None
 @pass_app
 def recheck_command(app: App) -> None:
     """Re-fetch the articles that are due for a check; store a version when the text changed."""
-    db = app.open_db()
-    reporter = Reporter(app.verbosity)
-    try:
-        stats = run_recheck(db, app.config, clock=SYSTEM_CLOCK, progress=reporter)
-    finally:
-        reporter.close()
-        db.close()
+    check_stance_files(app.config)
+    with command_lock(app.db_path, "recheck"):
+        db = app.open_db()
+        reporter = Reporter(app.verbosity)
+        try:
+            stats = run_recheck(db, app.config, clock=SYSTEM_CLOCK, progress=reporter)
+        finally:
+            reporter.close()
+            db.close()
     app.echo(f"recheck: {stats.versions_new} new versions, {len(stats.errors)} failed")
 
 
