@@ -128,6 +128,8 @@ def serve_hostile(server: HostileServer, victim_url: str, *, cap: int) -> list[H
          body=b"\x89PNG\r\n\x1a\n" + b"\0" * 64)
     feed("redirect-loop", "/err/loop.xml", "too-many-redirects", status=302, headers={"Location": "/err/loop.xml"})
     feed("gone-410", "/err/gone.xml", "gone", status=410, body=b"gone")
+    feed("empty-200", "/err/empty.xml", "empty-body", body=b"", content_type="application/rss+xml")
+    feed("empty-204", "/err/empty204.xml", "empty-body", status=204, body=b"")
     feed("entity-blowup", "/err/blowup.xml", "xml-entities", body=quadratic_blowup(),
          content_type="application/rss+xml")
     truncated = rss([("Complete item", f"{base}/trunc/1", "This item is whole."),

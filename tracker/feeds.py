@@ -125,7 +125,7 @@ def parse_feed(content: bytes, *, url: str, feed_name: str, content_type: str | 
     if parsed.bozo:
         exc = parsed.get("bozo_exception")
         warning = f"{type(exc).__name__}: {exc}" if exc is not None else "malformed feed"
-    if not parsed.entries and (parsed.bozo or not parsed.version):
+    if not parsed.entries and (parsed.bozo or not parsed.get("version")):
         kind = f"{content_type} " if content_type else ""
         raise FeedError(
             f"feed {feed_name!r} ({url}): the {kind}document is not a feed and has no entries"
@@ -285,6 +285,10 @@ def poll_feed(
         return FeedPoll(feed_name, url, "failed", reason=f"http-{result.status}",
                         message=f"feed {feed_name!r} ({result.url}) answered HTTP {result.status}",
                         retry_after=result.headers.get("retry-after"), **common)
+    if not result.content.strip():
+        return FeedPoll(feed_name, url, "failed", reason="empty-body",
+                        message=f"feed {feed_name!r} ({result.url}) answered HTTP {result.status} with an empty body; "
+                                "check the feed URL in the config", **common)
     try:
         parsed = (parse or parse_feed)(result.content, url=result.url, feed_name=feed_name,
                                        content_type=result.headers.get("content-type"))

@@ -1,0 +1,213 @@
+"""The defects a hostile review found (issue 12), each reproduced against a real
+local server, a real SQLite file or a real process, and fixed at its root."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+from tests.conftest import CONFIG_DIR
+from tests.localserver import Response
+from tests.test_daemon import rss
+from tests.test_poll import NHS_ARTICLE, START, make_config, serve_nhs
+from tracker import store as store_module
+from tracker.cli import main
+from tracker.clock import FixedClock
+from tracker.daemon import DaemonLock
+from tracker.errors import StoreError
+from tracker.pipeline import run_cycle
+from tracker.store import rows
+
+ARTICLE = b"<html><body><article><p>" + b"A long enough paragraph of article text for extraction. " * 12 + \
+    b"</p></article></body></html>"
+
+
+def serve_news(server, count: int = 3, path: str = "/news.xml") -> None:
+    server.add(path, body=rss(server, "news", count), content_type="application/rss+xml")
+    for n in range(1, count + 1):
+        server.add(f"/news/{n}", body=ARTICLE)
+
+
+def stance_copies(tmp_path, config):
+    """The config with its [stance] files copied to tmp_path, so a test can break them."""
+    actors, topics = tmp_path / "actors.toml", tmp_path / "topics.toml"
+    shutil.copy(CONFIG_DIR / "actors.toml", actors)
+    shutil.copy(CONFIG_DIR / "topics.toml", topics)
+    return dataclasses.replace(config, stance=dataclasses.replace(config.stance, actors=actors, topics=topics))
+
+
+# -- 1. an empty feed body -----------------------------------------------------------
+
+def test_an_empty_feed_body_fails_that_feed_only(server, tmp_path):
+    serve_nhs(server)
+    server.add("/empty.xml", body=b"", content_type="application/rss+xml")
+    server.add("/nocontent.xml", status=204, body=b"")
+    make_config(tmp_path, server, {"nhs": "/feeds/nhs.xml", "empty": "/empty.xml", "nocontent": "/nocontent.xml"})
+    config_path = tmp_path / "feeds.toml"
+    result = CliRunner().invoke(main, ["--config", str(config_path), "poll"])
+    assert result.exit_code == 0, result.output
+    assert "3 feeds polled (0 not modified, 2 failed), 2 new articles" in result.output
+    from tracker.db import open_db
+
+    db = open_db(tmp_path / "t.db")
+    try:
+        feeds = {r["name"]: r for r in rows(db, "SELECT * FROM feeds")}
+        assert feeds["empty"]["last_error"] == (
+            f"feed 'empty' ({server.url('/empty.xml')}) answered HTTP 200 with an empty body; "
+            "check the feed URL in the config")
+        assert (feeds["nocontent"]["last_error_reason"], feeds["nocontent"]["last_status"]) == ("empty-body", 204)
+        assert feeds["nhs"]["last_error_reason"] is None
+    finally:
+        db.close()
+
+
+# -- 3 and 12. analysis failures keep the article; a re-poll stays a 304 -------------------
+
+def test_a_broken_topics_file_mid_run_keeps_every_article_and_is_logged_once(server, tmp_path, db, caplog):
+    serve_news(server, 3)
+    config = stance_copies(tmp_path, make_config(tmp_path, server, {"news": "/news.xml"}))
+    topics = config.stance.topics
+    good = topics.read_text(encoding="utf-8")
+    topics.write_text(good + "\n[[topic]\n", encoding="utf-8")  # an edit with a syntax error
+    clock = FixedClock(START)
+    with caplog.at_level(logging.WARNING):
+        stats = run_cycle(db, config, clock=clock)
+    assert (stats.articles_new, stats.versions_new, stats.articles_failed) == (3, 3, 0)
+    failed = rows(db, "SELECT analysis_status, analysis_error FROM versions")
+    assert {r["analysis_status"] for r in failed} == {"failed"}
+    assert all(str(topics) in r["analysis_error"] and "invalid TOML" in r["analysis_error"] for r in failed)
+    assert len([r for r in caplog.records if "analysis of version" in r.getMessage()]) == 1
+    assert len(stats.errors) == 1 and stats.errors[0].startswith("analysis failed for 3 version(s): ")
+    assert not any(r.exc_info for r in caplog.records)  # no traceback per article
+
+    # The feed kept its validators: the next cycle is a 304, fetches no page, and
+    # once the file is fixed it analyses the three stored versions.
+    topics.write_text(good, encoding="utf-8")
+    pages = server.hits("/news/1")
+    clock.advance(minutes=31)
+    again = run_cycle(db, config, clock=clock, recheck_due=False)
+    assert (again.feeds_not_modified, again.articles_new, again.errors) == (1, 0, [])
+    assert server.hits("/news/1") == pages
+    assert {r["analysis_status"] for r in rows(db, "SELECT analysis_status FROM versions")} == {"done"}
+
+
+def test_an_entry_that_fails_to_store_keeps_the_feeds_validators_and_is_retried_with_back_off(
+        server, tmp_path, db, monkeypatch, caplog):
+    serve_news(server, 3)
+    config = make_config(tmp_path, server, {"news": "/news.xml"})
+    real_insert = store_module.insert_article
+
+    def insert(db_, *, url, **kwargs):
+        if url.endswith("/news/2"):
+            raise OSError("disk full")
+        return real_insert(db_, url=url, **kwargs)
+
+    monkeypatch.setattr(store_module, "insert_article", insert)
+    clock = FixedClock(START)
+    with caplog.at_level(logging.WARNING):
+        stats = run_cycle(db, config, clock=clock)
+    assert (stats.articles_new, stats.articles_failed) == (2, 1)
+    [feed] = rows(db, "SELECT etag, last_modified FROM feeds")
+    assert feed["etag"] and feed["last_modified"]  # not wiped: the next poll is a 304
+    [pending] = rows(db, "SELECT url, attempts, next_attempt_at, last_error FROM pending_entries")
+    assert (pending["url"], pending["attempts"], pending["last_error"]) == (
+        server.url("/news/2"), 1, "OSError: disk full")
+    assert pending["next_attempt_at"] == "2024-03-20T12:01:00+00:00"  # back-off: 1 min, then 2, 4...
+
+    # Still failing: one more attempt when due, no new log line for the same cause.
+    clock.advance(minutes=31)
+    run_cycle(db, config, clock=clock)
+    assert rows(db, "SELECT attempts FROM pending_entries") == [{"attempts": 2}]
+    assert len([r for r in caplog.records if "disk full" in r.getMessage()]) <= 2  # once per cycle's log at most
+
+    monkeypatch.setattr(store_module, "insert_article", real_insert)
+    clock.advance(minutes=31)
+    healed = run_cycle(db, config, clock=clock)
+    assert (healed.feeds_not_modified, healed.articles_new) == (1, 1)
+    assert rows(db, "SELECT * FROM pending_entries") == []
+    assert db.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == 3
+    news_polls = [h for _, path, h, _ in server.requests if path == "/news.xml"]
+    assert all("If-None-Match" in h for h in news_polls[1:])
+
+
+# -- 4. stance files are checked at start -------------------------------------------
+
+def test_a_missing_or_broken_stance_file_is_a_config_error_at_start(server, tmp_path):
+    serve_news(server, 1)
+    broken = tmp_path / "topics.toml"
+    broken.write_text("[[topic]\nid = ", encoding="utf-8")
+    cases = {
+        "missing actors": (f'actors = "{tmp_path / "nowhere.toml"}"\ntopics = "{CONFIG_DIR / "topics.toml"}"',
+                           f"{tmp_path / 'nowhere.toml'}: no such actors file; check [stance] in the config"),
+        "broken topics": (f'actors = "{CONFIG_DIR / "actors.toml"}"\ntopics = "{broken}"',
+                          f"{broken}: invalid TOML: "),
+    }
+    for name, (stance, message) in cases.items():
+        config = tmp_path / f"{name.replace(' ', '-')}.toml"
+        config.write_text(f'[storage]\ndb = "{tmp_path / "t.db"}"\n[stance]\n{stance}\n[fetch]\n'
+                          f'allow_private_addresses = ["127.0.0.0/8"]\n[[feed]]\nname = "news"\n'
+                          f'url = "{server.url("/news.xml")}"\n', encoding="utf-8")
+        for command in (["poll"], ["run"], ["recheck"]):
+            result = CliRunner().invoke(main, ["--config", str(config), *command])
+            assert result.exit_code == 2, (name, command, result.output)
+            assert f"Error: {message}" in result.output, (name, command, result.output)
+    assert server.requests == []
+
+
+# -- 9. poll takes the daemon's lock ------------------------------------------------
+
+def test_poll_refuses_while_a_daemon_holds_the_database_and_waits_for_another_poll(server, tmp_path):
+    serve_news(server, 1)
+    make_config(tmp_path, server, {"news": "/news.xml"})
+    config_path, db_path = tmp_path / "feeds.toml", tmp_path / "t.db"
+    daemon = DaemonLock(db_path)
+    daemon.acquire(started_at="2024-03-20T11:00:00+00:00")
+    try:
+        result = CliRunner().invoke(main, ["--config", str(config_path), "poll"])
+    finally:
+        daemon.release()
+    assert result.exit_code == 1
+    assert "a tracker daemon runs on this database (pid " in result.output
+    assert "'tracker poll' is refused so that no page is fetched twice; stop the daemon first" in result.output
+    assert server.requests == []
+
+    result = CliRunner().invoke(main, ["--config", str(config_path), "poll"])
+    assert result.exit_code == 0, result.output
+
+
+def test_two_polls_at_once_fetch_every_page_once(server, tmp_path):
+    import subprocess
+    import sys
+
+    from tests.test_daemon import daemon_config
+
+    server.add("/news.xml", body=rss(server, "news", 4), content_type="application/rss+xml")
+    for n in range(1, 5):
+        server.add(f"/news/{n}", Response(body=ARTICLE, delay=0.3))
+    config_path = daemon_config(tmp_path, server, {"news": "/news.xml"}, workers=1)
+    poll = [sys.executable, "-m", "tracker", "--config", str(config_path), "poll"]
+    both = [subprocess.Popen(poll, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+            for _ in range(2)]
+    outputs = [process.communicate(timeout=60) for process in both]
+    assert [process.returncode for process in both] == [0, 0], outputs
+    assert all("UNIQUE" not in stderr and "Traceback" not in stderr for _, stderr in outputs)
+    assert [server.hits(f"/news/{n}") for n in range(1, 5)] == [1, 1, 1, 1]
+    assert sorted(stdout.split(",")[0] for stdout, _ in outputs) == ["poll: 1 feeds polled (0 not modified",
+                                                                     "poll: 1 feeds polled (1 not modified"], outputs
+
+
+def test_a_poll_waits_briefly_for_another_poll_then_says_who_holds_the_lock(tmp_path):
+    db_path = tmp_path / "t.db"
+    other = DaemonLock(db_path, command="poll")
+    other.acquire(started_at="2024-03-20T11:00:00+00:00")
+    try:
+        with pytest.raises(StoreError) as refused:
+            DaemonLock(db_path, command="poll").acquire(started_at="2024-03-20T11:00:01+00:00", wait_s=0.3)
+    finally:
+        other.release()
+    assert "another tracker command is using this database ('tracker poll', pid " in refused.value.message
+    assert "waited 0.3s; run 'tracker poll' again when it has finished" in refused.value.message
