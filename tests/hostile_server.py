@@ -116,6 +116,10 @@ def serve_hostile(server: HostileServer, victim_url: str, *, cap: int) -> list[H
     feed("error-500", "/err/500.xml", "http-500", status=500, body=b"internal error")
     feed("busy-503", "/err/503.xml", "http-503", status=503, body=b"busy", headers={"Retry-After": "120"})
     feed("stall", "/err/stall.xml", "timeout", body=rss([]).encode(), delay=3.0)
+    # One byte every 0.1 s: each byte would reset a read timeout; one deadline ends it.
+    feed("drip-body", "/err/drip.xml", "timeout", body=nhs, drip=0.1, content_type="application/rss+xml")
+    feed("drip-headers", "/err/drip-headers.xml", "timeout", body=nhs, drip=0.1, drip_headers=True,
+         content_type="application/rss+xml")
     feed("too-large", "/err/huge.xml", "too-large", content_type="application/rss+xml",
          body=rss([("big", f"{base}/big", "x" * (cap + 1000))]).encode())
     feed("gzip-bomb", "/err/bomb.xml", "too-large", body=gzip_bomb(100 * cap), conditional=False,

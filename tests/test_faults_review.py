@@ -211,3 +211,26 @@ def test_a_poll_waits_briefly_for_another_poll_then_says_who_holds_the_lock(tmp_
         other.release()
     assert "another tracker command is using this database ('tracker poll', pid " in refused.value.message
     assert "waited 0.3s; run 'tracker poll' again when it has finished" in refused.value.message
+
+
+# -- 2. one deadline per response -------------------------------------------------
+
+@pytest.mark.parametrize("headers_too", [False, True], ids=["body", "headers"])
+def test_a_dripping_server_is_cut_at_the_timeout(server, headers_too):
+    import time
+
+    from tracker.config import FetchConfig
+    from tracker.errors import FetchError
+    from tracker.http import guarded_get, make_client
+
+    # One byte every 0.2 s would reset a 1 s read timeout for 4,000 s.
+    server.add("/drip", Response(body=ARTICLE * 4, drip=0.2, drip_headers=headers_too))
+    fetch = FetchConfig(timeout_s=1.0, connect_timeout_s=1.0, allow_private_addresses=True)
+    with make_client(fetch) as client:
+        started = time.monotonic()
+        with pytest.raises(FetchError) as caught:
+            guarded_get(client, server.url("/drip"), fetch)
+        elapsed = time.monotonic() - started
+    assert caught.value.reason == "timeout"
+    assert f"GET {server.url('/drip')}: timed out after 1s" in caught.value.message
+    assert elapsed < 1.5

@@ -40,7 +40,7 @@ from tracker.config import Config
 from tracker.db import open_db, transaction
 from tracker.extract import make_extractor
 from tracker.errors import StoreError
-from tracker.http import Resolver, make_client
+from tracker.http import Resolver, make_client, make_transport
 from tracker.pipeline import Extractor, Progress, run_cycle, run_recheck
 
 log = logging.getLogger("tracker.daemon")
@@ -276,7 +276,7 @@ class Daemon:
         # Held while a job moves its own next run time, and by the shutdown:
         # APScheduler's shutdown waits for jobs while holding its job store lock.
         self._scheduling = threading.Lock()
-        self._transport = _StoppableTransport(transport or httpx.HTTPTransport(), self.stopping)
+        self._transport = _StoppableTransport(transport or make_transport(), self.stopping)
         self.lock = DaemonLock(self.db_path)
         self.scheduler = sched.build_scheduler()
         self.db = None
