@@ -234,3 +234,30 @@ def test_a_dripping_server_is_cut_at_the_timeout(server, headers_too):
     assert caught.value.reason == "timeout"
     assert f"GET {server.url('/drip')}: timed out after 1s" in caught.value.message
     assert elapsed < 1.5
+
+
+# -- 8. every number in the config is range-checked ---------------------------------
+
+@pytest.mark.parametrize("table, line, message", [
+    ("fetch", "timeout = nan", "[fetch] key 'timeout' is nan; it must be a positive number, such as 1800 or \"30m\""),
+    ("fetch", "timeout = inf", "[fetch] key 'timeout' is inf; it must be a positive number"),
+    ("fetch", "timeout = \"2d\"", "[fetch] key 'timeout' is '2d'; it must be at most \"1h\""),
+    ("polling", 'interval = "99999999999999999999d"',
+     "[polling] key 'interval' is '99999999999999999999d'; it must be at most \"365d\""),
+    ("polling", "interval = 9223372036854775807",
+     "[polling] key 'interval' is 9223372036854775807; it must be at most \"365d\""),
+    ("polling", "jitter = -10", "[polling] key 'jitter' is -10; it must be from 0 to 86400, such as jitter = 60"),
+    ("polling", "workers = 100000", "[polling] key 'workers' is 100000; it must be from 1 to 64, such as workers = 4"),
+    ("polling", "extract_workers = -1", "[polling] key 'extract_workers' is -1; it must be from 0 to 64"),
+    ("polling", 'min_interval = "2d"\nmax_interval = "1d"',
+     "[polling] key 'min_interval' (172800s) is longer than 'max_interval' (86400s); make min_interval the shorter"),
+    ("publish", "port = 70000", "[publish] key 'port' is 70000; it must be from 1 to 65535, such as port = 8001"),
+    ("stance", "min_confidence = nan", "[stance] key 'min_confidence' is nan; use a number from 0 to 1"),
+], ids=["timeout-nan", "timeout-inf", "timeout-huge", "interval-huge-string", "interval-2^63", "jitter-negative",
+        "workers-huge", "extract-workers-negative", "min-over-max", "port-out-of-range", "min-confidence-nan"])
+def test_an_out_of_range_number_in_the_config_exits_2_with_the_fix(tmp_path, table, line, message):
+    path = tmp_path / "feeds.toml"
+    path.write_text(f"[{table}]\n{line}\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["--config", str(path), "poll"])
+    assert result.exit_code == 2, result.output
+    assert f"Error: {path}: {message}" in result.output
