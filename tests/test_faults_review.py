@@ -261,3 +261,75 @@ def test_an_out_of_range_number_in_the_config_exits_2_with_the_fix(tmp_path, tab
     result = CliRunner().invoke(main, ["--config", str(path), "poll"])
     assert result.exit_code == 2, result.output
     assert f"Error: {path}: {message}" in result.output
+
+
+# -- tracker reanalyse -------------------------------------------------------------
+
+def _claims_and_positions(db_path):
+    import sqlite3
+
+    conn = sqlite3.connect(db_path)
+    try:
+        claims = sorted(conn.execute("SELECT version_id, actor, topic, stance, confidence, evidence, said_at "
+                                     "FROM claims").fetchall())
+        positions = sorted(conn.execute("SELECT actor, topic, stance, since, claim_id FROM positions").fetchall())
+        shifts = conn.execute("SELECT COUNT(*) FROM shifts").fetchone()[0]
+    finally:
+        conn.close()
+    return claims, positions, shifts
+
+
+def test_reanalyse_all_reproduces_the_seed_replay_and_records_claims_of_changed_rules(tmp_path, monkeypatch):
+    from tests.conftest import ROOT, SEEDS
+
+    db_path = tmp_path / "demo.db"
+    monkeypatch.chdir(ROOT)  # the demo reads config/ and seeds/ like a user in the clone
+    demo = CliRunner().invoke(main, ["--db", str(db_path), "demo", "--no-serve", "--seeds", str(SEEDS)])
+    assert demo.exit_code == 0, demo.output
+    before = _claims_and_positions(db_path)
+    assert before[0] and before[1]
+
+    same = CliRunner().invoke(main, ["--db", str(db_path), "reanalyse", "--all"])
+    assert same.exit_code == 0, same.output
+    versions = len({claim[0] for claim in before[0]})
+    assert "0 new claims, 0 new shifts, 0 failed" in same.output
+    assert _claims_and_positions(db_path) == before
+    assert versions >= 1
+
+    # Changed rules: a new topic whose anchors the seeds use records new claims and positions.
+    text = (CONFIG_DIR / "topics.toml").read_text(encoding="utf-8")
+    first = text.split("\n[[topic]]\n")[1]
+    topics = tmp_path / "topics.toml"
+    topics.write_text(text + "\n[[topic]]\n" + first.replace('id = "troops-to-ukraine"', 'id = "ground-forces"'),
+                      encoding="utf-8")
+    config = tmp_path / "feeds.toml"
+    config.write_text(f'[storage]\ndb = "{db_path}"\n[stance]\nactors = "{CONFIG_DIR / "actors.toml"}"\n'
+                      f'topics = "{topics}"\n', encoding="utf-8")
+    changed = CliRunner().invoke(main, ["--config", str(config), "reanalyse", "--all"])
+    assert changed.exit_code == 0, changed.output
+    claims, positions, _ = _claims_and_positions(db_path)
+    new = [c for c in claims if c[2] == "ground-forces"]
+    assert len(new) == len([c for c in before[0] if c[2] == "troops-to-ukraine"]) > 0
+    assert f"{len(new)} new claims" in changed.output
+    assert {p[0] for p in positions if p[1] == "ground-forces"} == {p[0] for p in before[1]
+                                                                     if p[1] == "troops-to-ukraine"}
+
+
+def test_reanalyse_failed_analyses_the_versions_a_broken_engine_left(server, tmp_path):
+    from tracker.db import open_db
+
+    serve_news(server, 2)
+    config = stance_copies(tmp_path, make_config(tmp_path, server, {"news": "/news.xml"}))
+    db = open_db(config.db)
+    config.stance.actors.write_text("[[actor]\n", encoding="utf-8")
+    run_cycle(db, config, clock=FixedClock(START))
+    assert [r["analysis_status"] for r in rows(db, "SELECT analysis_status FROM versions")] == ["failed", "failed"]
+    shutil.copy(CONFIG_DIR / "actors.toml", config.stance.actors)
+    body = (tmp_path / "feeds.toml").read_text(encoding="utf-8").replace(
+        str(CONFIG_DIR / "actors.toml"), str(config.stance.actors))
+    (tmp_path / "feeds.toml").write_text(body, encoding="utf-8")
+    result = CliRunner().invoke(main, ["--config", str(tmp_path / "feeds.toml"), "reanalyse", "--failed"])
+    assert result.exit_code == 0, result.output
+    assert "reanalyse: 2 versions analysed, 0 new claims, 0 new shifts, 0 failed" in result.output
+    assert [r["analysis_status"] for r in rows(db, "SELECT analysis_status FROM versions")] == ["done", "done"]
+    db.close()

@@ -96,15 +96,20 @@ class Analyser:
             raise TrackerError(self._engine_error, reason="stance-files")
         return self._engine
 
-    def run(self, version_id: int) -> Analysed:
-        """Analyse one committed version in its own transaction; a failure marks it with the reason."""
+    def run(self, version_id: int, *, only_new: bool = False) -> Analysed:
+        """Analyse one committed version in its own transaction; a failure marks it with the reason.
+
+        ``only_new`` (``tracker reanalyse --all``) records only the claims not
+        already stored for the version, so a rerun with unchanged rules changes nothing.
+        """
         try:
             engine = self.engine()
         except TrackerError as exc:
             return self._failed(version_id, f"engine:{exc.message}", exc.message, count_attempt=False)
         try:
             with transaction(self.db):
-                claims, shifts = analyse_version(self.db, self.config, version_id, clock=self.clock, engine=engine)
+                claims, shifts = analyse_version(self.db, self.config, version_id, clock=self.clock, engine=engine,
+                                                 only_new=only_new)
                 self.db.execute("UPDATE versions SET analysis_status = 'done', analysis_error = NULL, analysed_at = ?"
                                 " WHERE id = ?", [iso(self.clock.now()), version_id])
         except Exception as exc:  # a bug in the engine must not lose the article: mark and go on
@@ -142,11 +147,13 @@ class Analyser:
         return [self.run(version_id) for version_id in ids]
 
 
-def analyse_version(db, config, version_id: int, *, clock, engine=None) -> tuple[int, int]:
+def analyse_version(db, config, version_id: int, *, clock, engine=None, only_new: bool = False) -> tuple[int, int]:
     """Find claims in the version, update positions, record shifts (in the caller's transaction).
 
     Returns (claims_new, shifts_new). A second or later version of an article
     records how its claims changed as an article edit, never as a shift.
+    ``only_new`` skips the claims already stored for this version (same actor,
+    topic, stance, evidence and date): re-reading history with new rules.
     """
     from tracker.stance import find_claims, load_engine
 
@@ -164,6 +171,13 @@ def analyse_version(db, config, version_id: int, *, clock, engine=None) -> tuple
         claim for claim in find_claims(_with_title(title, text), published=published, engine=engine)
         if claim.confidence >= config.stance.min_confidence
     ]
+    if only_new:
+        stored = set(db.execute("SELECT actor, topic, stance, evidence, said_at FROM claims WHERE version_id = ?",
+                                (version_id,)).fetchall())
+        claims = [c for c in claims
+                  if (c.actor, c.topic, c.stance, c.evidence, (c.said_at or published)[:10]) not in stored]
+        if not claims:
+            return (0, 0)
     now = clock.now()
     claim_ids = [_insert_claim(db, claim, version_id, article_id, published, now) for claim in claims]
     if number > 1:
