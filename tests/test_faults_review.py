@@ -333,3 +333,92 @@ def test_reanalyse_failed_analyses_the_versions_a_broken_engine_left(server, tmp
     assert "reanalyse: 2 versions analysed, 0 new claims, 0 new shifts, 0 failed" in result.output
     assert [r["analysis_status"] for r in rows(db, "SELECT analysis_status FROM versions")] == ["done", "done"]
     db.close()
+
+
+# -- 7. a backward clock jump --------------------------------------------------------
+
+def test_a_next_poll_days_ahead_after_a_backward_clock_jump_is_clamped_to_max_interval(server, tmp_path, db):
+    serve_news(server, 1)
+    config = make_config(tmp_path, server, {"news": "/news.xml"})
+    clock = FixedClock(START)
+    run_cycle(db, config, clock=clock)
+    # The clock jumps back 10 days: the stored next poll now lies 10 days ahead.
+    clock.advance(days=-10)
+    run_cycle(db, config, clock=clock)
+    [row] = rows(db, "SELECT next_poll_at FROM feeds")
+    assert row["next_poll_at"] == "2024-03-11T12:00:00+00:00"  # now + max_interval (1 day)
+    clock.advance(days=1, seconds=1)
+    polls = server.hits("/news.xml")
+    assert run_cycle(db, config, clock=clock).feeds_polled == 1
+    assert server.hits("/news.xml") == polls + 1
+
+
+def test_the_daemon_schedules_a_feed_planned_days_ahead_within_max_interval(server, tmp_path):
+    from datetime import timedelta
+
+    from tests.test_daemon import QUICK, daemon_config
+    from tracker.clock import SYSTEM_CLOCK, iso
+    from tracker.config import load_config
+    from tracker.daemon import Daemon
+    from tracker.db import open_db
+    from tracker.scheduler import feed_job_id
+
+    serve_news(server, 1)
+    config = load_config(daemon_config(tmp_path, server, {"news": "/news.xml"}, extra='max_interval = "1h"\n'
+                                                                                        'max_backoff = "1h"\n'))
+    db = open_db(config.db)
+    store_module.sync_feeds(db, config, SYSTEM_CLOCK.now())
+    db.execute("UPDATE feeds SET next_poll_at = ?", [iso(SYSTEM_CLOCK.now() + timedelta(days=30))])
+    db.close()
+    daemon = Daemon(config, intervals=QUICK)
+    daemon.start()
+    try:
+        job = daemon.scheduler.get_job(feed_job_id("news"))
+        assert job.next_run_time <= SYSTEM_CLOCK.now() + timedelta(hours=1, seconds=5)
+    finally:
+        daemon.stop()
+        assert daemon.wait(timeout=10)
+
+
+# -- 10. IPv6 literal URLs ---------------------------------------------------------
+
+def test_ipv6_literal_urls_keep_their_brackets():
+    from tracker.feeds import canonical_url
+
+    assert canonical_url("http://[::1]:8/a?utm_source=x") == "http://[::1]:8/a"
+    assert canonical_url("https://[2001:DB8::1]/feed.xml") == "https://[2001:db8::1]/feed.xml"
+    assert canonical_url("http://[::1]:80/") == "http://[::1]/"
+
+
+def test_a_feed_and_its_article_on_an_ipv6_literal_address_are_fetched(tmp_path, db):
+    import socket
+    import threading
+
+    from tests.localserver import LocalServer, _Handler, _Server
+    from tracker.config import load_config
+    from tests.conftest import write_config
+
+    class _Server6(_Server):
+        address_family = socket.AF_INET6
+
+    try:
+        httpd = _Server6(("::1", 0), _Handler)
+    except OSError:
+        pytest.skip("no IPv6 loopback on this machine")
+    server = LocalServer()
+    server._server, httpd.owner = httpd, server
+    threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    try:
+        base = f"http://[::1]:{httpd.server_address[1]}"
+        server.add("/feed.xml", body=f'<rss version="2.0"><channel><title>v6</title><item><title>a</title>'
+                                     f'<link>{base}/a</link></item></channel></rss>'.encode(),
+                   content_type="application/rss+xml")
+        server.add("/a", body=ARTICLE)
+        config = load_config(write_config(tmp_path, f'[fetch]\nallow_private_addresses = ["::1/128"]\n'
+                                                    f'[[feed]]\nname = "v6"\nurl = "{base}/feed.xml"\n'))
+        stats = run_cycle(db, config, clock=FixedClock(START))
+    finally:
+        server.stop()
+    assert (stats.feeds_failed, stats.articles_new, stats.errors) == (0, 1, [])
+    [article] = rows(db, "SELECT url, fetch_status, fetch_error FROM articles")
+    assert article == {"url": f"{base}/a", "fetch_status": "ok", "fetch_error": None}

@@ -373,12 +373,12 @@ class Daemon:
             sched.add_periodic_job(self.scheduler, "alerts", self._deliver_alerts, every_s=self.intervals.alerts_s,
                                    first_run=now + timedelta(seconds=self.intervals.alerts_s))
 
-    @staticmethod
-    def _run_time(next_poll_at: str | None, now: datetime) -> datetime:
+    def _run_time(self, next_poll_at: str | None, now: datetime) -> datetime:
         if not next_poll_at:
             return now
-        # next_poll_at is stored to the second: round up so a poll is never sooner than asked.
-        return max(parse_utc(next_poll_at) + timedelta(seconds=1), now)
+        # next_poll_at is stored to the second: round up so a poll is never sooner than asked;
+        # never later than the clamp (a clock that jumped back must not stall the feed).
+        return min(max(parse_utc(next_poll_at) + timedelta(seconds=1), now), store.latest_next_poll(self.config, now))
 
     # -- jobs (all on the one executor thread) ----------------------------
     def _poll_feed(self, name: str) -> None:

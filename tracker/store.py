@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Iterable
 
 from tracker.clock import iso
@@ -55,6 +55,22 @@ def sync_feeds(db, config: Config, now: datetime) -> None:
         else:
             db.execute("UPDATE feeds SET outlet = ?, tags = ?, interval_s = ? WHERE id = ?",
                        [feed.outlet, tags, feed.interval_s, row["id"]])
+    clamp_next_polls(db, config, now)
+
+
+def latest_next_poll(config: Config, now: datetime) -> datetime:
+    """The latest a next poll may be: ``[polling] max_interval`` (or the back-off cap) from now."""
+    return now + timedelta(seconds=max(config.polling.max_interval_s, config.polling.max_backoff_s))
+
+
+def clamp_next_polls(db, config: Config, now: datetime) -> None:
+    """Bring polls planned further ahead than allowed back within reach.
+
+    After the clock jumped backwards, a ``next_poll_at`` written before the
+    jump can lie days ahead; unclamped it would stall the feed that long.
+    """
+    latest = iso(latest_next_poll(config, now))
+    db.execute("UPDATE feeds SET next_poll_at = ? WHERE next_poll_at > ?", [latest, latest])
 
 
 def feeds_to_poll(db, config: Config, now: datetime, *, names: Iterable[str] | None = None,
