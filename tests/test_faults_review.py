@@ -422,3 +422,126 @@ def test_a_feed_and_its_article_on_an_ipv6_literal_address_are_fetched(tmp_path,
     assert (stats.feeds_failed, stats.articles_new, stats.errors) == (0, 1, [])
     [article] = rows(db, "SELECT url, fetch_status, fetch_error FROM articles")
     assert article == {"url": f"{base}/a", "fetch_status": "ok", "fetch_error": None}
+
+
+# -- 5 and 6. extraction workers: a time limit, and they die with their parent ----------
+
+HUGE_FLAT_PAGE = b"<html><body>" + b"<p>x</p>" * 500_000 + b"</body></html>"  # 4 MB: ~45 s in trafilatura
+
+
+def serve_huge_and_ok(server) -> None:
+    items = "".join(f"<item><title>{name}</title><link>{server.url('/' + name)}</link>"
+                     f"<description>Summary of the {name} page.</description></item>" for name in ("huge", "ok"))
+    server.add("/mixed.xml", body=f'<rss version="2.0"><channel><title>m</title>{items}</channel></rss>'.encode(),
+               content_type="application/rss+xml")
+    server.add("/huge", body=HUGE_FLAT_PAGE)
+    server.add("/ok", body=ARTICLE)
+
+
+def test_an_extraction_that_overruns_is_cut_its_worker_replaced_and_the_article_recorded(server, tmp_path, db):
+    import time
+
+    from tracker.extract import make_extractor
+
+    serve_huge_and_ok(server)
+    config = make_config(tmp_path, server, {"mixed": "/mixed.xml"})
+    with make_extractor(2, time_limit_s=2) as extractor:
+        started = time.monotonic()
+        stats = run_cycle(db, config, clock=FixedClock(START), extractor=extractor)
+        elapsed = time.monotonic() - started
+        assert extractor.replaced == 1 and extractor.broken is None
+        # The replacement pool extracts the next page.
+        from tests.test_extract_pool import page
+        from tests.conftest import FIXTURES
+
+        assert extractor(page(FIXTURES / "html" / "tf_wdr_correctiv_russia_de.html")).text
+    assert elapsed < 15, f"{elapsed:.1f}s"
+    assert (stats.articles_new, stats.articles_failed) == (2, 0)
+    found = {r["url"].rsplit("/", 1)[1]: r for r in rows(db, "SELECT url, fetch_status, fetch_error FROM articles")}
+    assert found["ok"]["fetch_status"] == "ok"
+    assert found["huge"]["fetch_status"] == "fallback"
+    assert found["huge"]["fetch_error"] == (
+        f"extract-timeout: {server.url('/huge')}: extraction took longer than 2s ([polling] extract_timeout); "
+        "its worker process was replaced")
+
+
+def test_an_analysis_that_overruns_is_cut_and_the_version_recorded_with_the_reason(server, tmp_path, db):
+    import time
+
+    from tracker.extract import make_extractor
+
+    long_text = "Germany said it was ready to send troops to Ukraine. " * 20_000  # ~8 s in the stance engine
+    server.add("/long.xml", body=(f'<rss version="2.0"><channel><title>l</title><item><title>long</title>'
+                                  f'<link>{server.url("/long")}</link><description>{long_text}</description>'
+                                  f'</item></channel></rss>').encode(), content_type="application/rss+xml")
+    config = make_config(tmp_path, server, {"long": "/long.xml"})
+    config = dataclasses.replace(config, polling=dataclasses.replace(config.polling, fetch_articles=False))
+    with make_extractor(2, time_limit_s=2) as extractor:
+        started = time.monotonic()
+        stats = run_cycle(db, config, clock=FixedClock(START), extractor=extractor)
+        elapsed = time.monotonic() - started
+    assert elapsed < 12, f"{elapsed:.1f}s"
+    assert (stats.articles_new, stats.versions_new, stats.claims_new) == (1, 1, 0)
+    [version] = rows(db, "SELECT analysis_status, analysis_error, analysis_attempts FROM versions")
+    assert version == {"analysis_status": "failed", "analysis_attempts": 5, "analysis_error":
+                       "analysis took longer than 2s ([polling] extract_timeout); its worker process was replaced"}
+
+
+def _descendants(pid: int) -> set[int]:
+    import os
+
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="utf-8") as stat:
+                    ppid = int(stat.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize("command", ["poll", "run"])
+def test_kill_9_of_tracker_leaves_no_extraction_process_behind(server, tmp_path, command):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.test_daemon import daemon_config, wait_for
+
+    serve_huge_and_ok(server)
+    config_path = daemon_config(tmp_path, server, {"mixed": "/mixed.xml"},
+                                extra="extract_workers = 2\nextract_timeout = 120\n")
+    process = subprocess.Popen([sys.executable, "-m", "tracker", "--config", str(config_path), command],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path)
+    try:
+        wait_for(lambda: server.hits("/huge") == 1 and len(_descendants(process.pid)) >= 3,
+                 what="extraction processes at work")
+        time.sleep(0.5)  # the huge page reaches its worker
+        family = _descendants(process.pid)
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+        wait_for(lambda: not any(_running(pid) for pid in family), timeout=15,
+                 what=f"the {len(family)} extraction processes to exit")
+    finally:
+        for pid in _descendants(process.pid) | locals().get("family", set()):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass

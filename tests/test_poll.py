@@ -196,7 +196,7 @@ def test_an_analysis_failure_keeps_the_article_and_is_retried_by_the_next_cycle(
     config = make_config(tmp_path, server, {"nhs": "/feeds/nhs.xml"})
     seen = []
 
-    def analyse(db_, config_, version_id, *, clock, engine=None):
+    def analyse(db_, config_, version_id, *, clock, **_):
         text = db_.execute("SELECT text FROM versions WHERE id = ?", [version_id]).fetchone()[0]
         if WDR_SENTENCE in text:
             raise RuntimeError("stance engine crashed")

@@ -70,14 +70,29 @@ def check_stance_files(config) -> None:
     load_engine(config.stance.actors, config.stance.topics)
 
 
-class Analyser:
-    """Analyses committed versions for one cycle; loads the stance engine once."""
+def find_claims_in(text: str, published: str, actors: str, topics: str, min_confidence: float) -> list:
+    """The claims of one text: a top-level function, so a worker process can run it under a time limit."""
+    from tracker.stance import find_claims, load_engine
 
-    def __init__(self, db, config, *, clock, notes: OnceLog | None = None) -> None:
+    engine = load_engine(actors, topics)
+    return [c for c in find_claims(text, published=published, engine=engine) if c.confidence >= min_confidence]
+
+
+class Analyser:
+    """Analyses committed versions for one cycle; loads the stance engine once.
+
+    With a ``runner`` that enforces a time limit (the pipeline's process-pool
+    extractor), the stance engine reads each text in a worker process, so a
+    pathological text costs at most ``[polling] extract_timeout`` and is
+    recorded as failed with that reason.
+    """
+
+    def __init__(self, db, config, *, clock, notes: OnceLog | None = None, runner=None) -> None:
         self.db = db
         self.config = config
         self.clock = clock
         self.notes = notes or OnceLog()
+        self.runner = runner if getattr(runner, "time_limit_s", None) else None
         self._engine = None
         self._engine_error: str | None = None
         self.failures: dict[str, int] = {}  # cause -> versions failed this cycle
@@ -105,23 +120,37 @@ class Analyser:
         try:
             engine = self.engine()
         except TrackerError as exc:
-            return self._failed(version_id, f"engine:{exc.message}", exc.message, count_attempt=False)
+            return self._failed(version_id, f"engine:{exc.message}", exc.message)
+        from tracker.extract import WorkTimeout
+
         try:
             with transaction(self.db):
                 claims, shifts = analyse_version(self.db, self.config, version_id, clock=self.clock, engine=engine,
-                                                 only_new=only_new)
+                                                 only_new=only_new, find=self._find())
                 self.db.execute("UPDATE versions SET analysis_status = 'done', analysis_error = NULL, analysed_at = ?"
                                 " WHERE id = ?", [iso(self.clock.now()), version_id])
+        except WorkTimeout:
+            # It would overrun again: left to 'tracker reanalyse --failed' rather than every cycle.
+            why = (f"analysis took longer than {self.runner.time_limit_s:g}s ([polling] extract_timeout); "
+                   "its worker process was replaced")
+            return self._failed(version_id, f"version:{why}", why, attempts=MAX_ANALYSIS_ATTEMPTS)
         except Exception as exc:  # a bug in the engine must not lose the article: mark and go on
             why = f"{type(exc).__name__}: {exc}"
-            return self._failed(version_id, f"version:{why}", why, count_attempt=True)
+            return self._failed(version_id, f"version:{why}", why, attempts=1)
         return Analysed(version_id, claims, shifts)
 
-    def _failed(self, version_id: int, cause: str, why: str, *, count_attempt: bool) -> Analysed:
+    def _find(self):
+        """Claims of a text in a worker process under the time limit, or None (in this process)."""
+        if self.runner is None:
+            return None
+        stance = self.config.stance
+        return lambda text, published: self.runner.run(find_claims_in, text, published, str(stance.actors),
+                                                       str(stance.topics), stance.min_confidence)
+
+    def _failed(self, version_id: int, cause: str, why: str, *, attempts: int = 0) -> Analysed:
         with transaction(self.db):
             self.db.execute("UPDATE versions SET analysis_status = 'failed', analysis_error = ?,"
-                            " analysis_attempts = analysis_attempts + ? WHERE id = ?",
-                            [why, 1 if count_attempt else 0, version_id])
+                            " analysis_attempts = analysis_attempts + ? WHERE id = ?", [why, attempts, version_id])
         self.failures[why] = self.failures.get(why, 0) + 1
         self.notes.warning(cause, "analysis of version %d failed: %s; the article is kept and analysed "
                            "again by the next cycle or 'tracker reanalyse --failed'", version_id, why)
@@ -147,13 +176,15 @@ class Analyser:
         return [self.run(version_id) for version_id in ids]
 
 
-def analyse_version(db, config, version_id: int, *, clock, engine=None, only_new: bool = False) -> tuple[int, int]:
+def analyse_version(db, config, version_id: int, *, clock, engine=None, only_new: bool = False,
+                    find=None) -> tuple[int, int]:
     """Find claims in the version, update positions, record shifts (in the caller's transaction).
 
     Returns (claims_new, shifts_new). A second or later version of an article
     records how its claims changed as an article edit, never as a shift.
     ``only_new`` skips the claims already stored for this version (same actor,
     topic, stance, evidence and date): re-reading history with new rules.
+    ``find(text, published)`` finds the claims elsewhere (a worker process).
     """
     from tracker.stance import find_claims, load_engine
 
@@ -166,11 +197,14 @@ def analyse_version(db, config, version_id: int, *, clock, engine=None, only_new
         return (0, 0)
     article_id, number, text, title, published_at, first_seen_at, outlet, url = row
     published = (published_at or first_seen_at or iso(clock.now()))[:10]
-    engine = engine or load_engine(config.stance.actors, config.stance.topics)
-    claims = [
-        claim for claim in find_claims(_with_title(title, text), published=published, engine=engine)
-        if claim.confidence >= config.stance.min_confidence
-    ]
+    if find is not None:
+        claims = find(_with_title(title, text), published)
+    else:
+        engine = engine or load_engine(config.stance.actors, config.stance.topics)
+        claims = [
+            claim for claim in find_claims(_with_title(title, text), published=published, engine=engine)
+            if claim.confidence >= config.stance.min_confidence
+        ]
     if only_new:
         stored = set(db.execute("SELECT actor, topic, stance, evidence, said_at FROM claims WHERE version_id = ?",
                                 (version_id,)).fetchall())

@@ -251,7 +251,7 @@ class _StoppableTransport(httpx.BaseTransport):
 
 
 def _long_lived_extractor(config: Config):
-    return make_extractor(config.polling.extract_workers)
+    return make_extractor(config.polling.extract_workers, time_limit_s=config.polling.extract_timeout_s)
 
 
 class Daemon:

@@ -29,8 +29,8 @@ from tracker.clock import Clock, iso
 from tracker.analysis import Analysed, Analyser, OnceLog
 from tracker.config import Config
 from tracker.db import transaction
-from tracker.errors import ExtractError, TrackerError
-from tracker.extract import fallback_from_entry, make_extractor
+from tracker.errors import ExtractError, FeedError, TrackerError
+from tracker.extract import WorkTimeout, fallback_from_entry, make_extractor
 from tracker.fetch import fetch_page
 from tracker.http import HostLimiter, Resolver, make_client
 from tracker.models import Entry, Extracted, Page, RunStats
@@ -108,14 +108,15 @@ def run_cycle(
     client = client or make_client(config.fetch)
     own_extractor = extractor is None
     extractor = extractor or make_extractor(extract_workers if extract_workers is not None
-                                                else config.polling.extract_workers)
+                                            else config.polling.extract_workers,
+                                            time_limit_s=config.polling.extract_timeout_s)
     try:
         store.sync_feeds(db, config, clock.now())
         selected = store.feeds_to_poll(db, config, clock.now(), names=list(feed_names or ()) or None,
                                        all_feeds=all_feeds) if poll_feeds else []
         cycle = _Cycle(db, config, clock=clock, client=client, stats=stats, progress=progress,
                        extractor=extractor, resolver=resolver, feeds_total=len(selected),
-                       analyser=Analyser(db, config, clock=clock, notes=notes))
+                       analyser=Analyser(db, config, clock=clock, notes=notes, runner=extractor))
         cycle.retry_analysis()
         cycle.run(selected, recheck_due=recheck_due)
         cycle.summarise_analysis()
@@ -200,7 +201,11 @@ class _Cycle:
     def _parse(self, content: bytes, **kwargs: Any) -> feeds.ParsedFeed:
         """Parse a feed where pages are extracted (worker processes when there is a pool)."""
         run = getattr(self.extractor, "run", None)
-        return run(feeds.parse_feed, content, **kwargs) if run else feeds.parse_feed(content, **kwargs)
+        try:
+            return run(feeds.parse_feed, content, **kwargs) if run else feeds.parse_feed(content, **kwargs)
+        except WorkTimeout as exc:
+            raise FeedError(f"feed {kwargs.get('feed_name')!r} ({kwargs.get('url')}): parsing {exc.message}",
+                            reason="parse-timeout") from None
 
     def _submit(self, handler: Callable[[Any], None], work: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
         """Run ``work`` in the pool; ``handler`` gets its result on this (the writer) thread."""
