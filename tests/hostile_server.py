@@ -140,4 +140,7 @@ def serve_hostile(server: HostileServer, victim_url: str, *, cap: int) -> list[H
                      ("Cut item", f"{base}/trunc/2", "This item is cut in the mid")]).encode()
     feed("truncated-xml", "/err/truncated.xml", None, 2, body=truncated[: truncated.index(b"cut in") + 6],
          content_type="application/rss+xml")
+    cut = rss([("Cut before its link", f"{base}/trunc/3", "Never whole.")]).encode()
+    feed("truncated-empty", "/err/truncated-empty.xml", "no-usable-entries", body=cut[: cut.index(b"before") + 6],
+         content_type="application/rss+xml")
     return feeds

@@ -545,3 +545,33 @@ def test_kill_9_of_tracker_leaves_no_extraction_process_behind(server, tmp_path,
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+
+
+# -- 11. smaller ones ------------------------------------------------------------------
+
+def test_skipped_entries_are_recorded_on_their_feed(server, tmp_path, db):
+    items = (f"<item><title>no link</title></item>"
+             f"<item><title>ftp</title><link>ftp://files.example/a</link></item>"
+             f"<item><title>first</title><guid>urn:uuid:1</guid><link>{server.url('/news/1')}</link></item>"
+             f"<item><title>same guid</title><guid>urn:uuid:1</guid><link>{server.url('/news/2')}</link></item>")
+    server.add("/skips.xml", body=f'<rss version="2.0"><channel><title>s</title>{items}</channel></rss>'.encode(),
+               content_type="application/rss+xml")
+    server.add("/news/1", body=ARTICLE)
+    config = make_config(tmp_path, server, {"skips": "/skips.xml"})
+    stats = run_cycle(db, config, clock=FixedClock(START))
+    assert stats.articles_new == 1
+    [feed] = rows(db, "SELECT entries_skipped, skipped_reasons FROM feeds")
+    assert feed["entries_skipped"] == 3
+    assert feed["skipped_reasons"].splitlines() == [
+        "no link: no link", "ftp: no link", "same guid: same guid as an earlier entry (urn:uuid:1)"]
+
+
+def test_an_smtp_login_without_tls_to_a_remote_relay_is_refused(tmp_path):
+    path = tmp_path / "feeds.toml"
+    path.write_text('[[alerts.channel]]\nname = "desk"\nkind = "email"\nhost = "smtp.example.org"\n'
+                    'security = "none"\nuser = "tracker"\npassword_env = "TRACKER_SMTP_PASSWORD"\n'
+                    'from = "t@example.org"\nto = ["d@example.org"]\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["--config", str(path), "status"])
+    assert result.exit_code == 2
+    assert ("has 'user' with security = \"none\", which would send the password in clear to smtp.example.org; "
+            "use security = \"starttls\" or \"ssl\"") in result.output

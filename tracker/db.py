@@ -264,6 +264,9 @@ def _m003_analysis_status_and_pending_entries(db: sqlite_utils.Database) -> None
         last_error TEXT
     )""")
     db.execute("CREATE INDEX idx_pending_feed ON pending_entries(feed_id, next_attempt_at)")
+    # Entries of the last poll that were skipped (no link, not http(s), a duplicate guid or link), and why.
+    db.execute("ALTER TABLE feeds ADD COLUMN entries_skipped INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE feeds ADD COLUMN skipped_reasons TEXT")
 
 
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [

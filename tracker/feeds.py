@@ -21,6 +21,7 @@ import calendar
 import codecs
 import re
 import statistics
+import xml.sax
 import zlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -153,6 +154,12 @@ def parse_feed(content: bytes, *, url: str, feed_name: str, content_type: str | 
             continue
         seen_urls.add(entry.url)
         entries.append(entry)
+    if not entries and isinstance(parsed.get("bozo_exception"), xml.sax.SAXException):
+        # Cut or broken XML that left nothing usable is a failure, not a healthy empty feed.
+        raise FeedError(
+            f"feed {feed_name!r} ({url}): the document is malformed ({warning}) and none of its "
+            f"{len(parsed.entries)} entries is usable ({skipped[0]}); check the feed URL or tell the publisher",
+            reason="no-usable-entries")
     title = (parsed.feed.get("title") or "").strip() or None
     return ParsedFeed(title=title, entries=tuple(entries), bozo_warning=warning,
                       encoding=parsed.get("encoding"), skipped=tuple(skipped), ttl_s=_feed_ttl(parsed.feed))
@@ -393,6 +400,8 @@ def health_changes(row: Mapping[str, Any], poll: FeedPoll, polling: PollingConfi
                        next_poll_at=iso(now + timedelta(seconds=delay)))
         if poll.outcome == "ok" and poll.parsed is not None:
             changes["bozo_warning"] = poll.parsed.bozo_warning
+            changes["entries_skipped"] = len(poll.parsed.skipped)
+            changes["skipped_reasons"] = "\n".join(poll.parsed.skipped) or None
             if poll.parsed.title:
                 changes["title"] = poll.parsed.title
         return changes
