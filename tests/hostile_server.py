@@ -95,6 +95,12 @@ def serve_hostile(server: HostileServer, victim_url: str, *, cap: int) -> list[H
     heise = local_fixture(server, "heise_developer_de_atom10.xml", "http://www.heise.de")
     feed("healthy-heise", "/ok/heise.xml", None, 15, body=heise, content_type="application/atom+xml")
 
+    # A page of 110,000 flat paragraphs (under the 1 MB cap): ~10 s in trafilatura, cut by
+    # [polling] extract_timeout; the article falls back to the feed's summary.
+    server.add("/huge-page", body=b"<html><body>" + b"<p>x</p>" * 110_000 + b"</body></html>")
+    feed("huge-page", "/ok/huge.xml", None, 1, content_type="application/rss+xml",
+         body=rss([("Huge page", f"{base}/huge-page", "The summary of a huge page.")]).encode())
+
     # Non-UTF-8 documents: undeclared KOI8-R, declared windows-1252.
     koi8 = rss([(KOI8_TITLE, f"{base}/koi8/1", "Новый год обязательно наступит.")], title="Новости").encode("koi8-r")
     feed("koi8r-undeclared", "/enc/koi8.xml", None, 1, body=koi8, content_type="application/rss+xml")

@@ -120,6 +120,12 @@ class _Server(ThreadingHTTPServer):
     allow_reuse_address = True
     owner: "LocalServer"
 
+    def handle_error(self, request, client_address) -> None:
+        import sys
+
+        if not isinstance(sys.exc_info()[1], ConnectionError):  # a client that gave up is no error
+            super().handle_error(request, client_address)
+
 
 class LocalServer:
     def __init__(self) -> None:
