@@ -575,3 +575,20 @@ def test_an_smtp_login_without_tls_to_a_remote_relay_is_refused(tmp_path):
     assert result.exit_code == 2
     assert ("has 'user' with security = \"none\", which would send the password in clear to smtp.example.org; "
             "use security = \"starttls\" or \"ssl\"") in result.output
+
+
+def test_status_shows_failed_analyses_and_queued_entries(server, tmp_path):
+    from tracker.db import open_db
+
+    serve_news(server, 2)
+    config = stance_copies(tmp_path, make_config(tmp_path, server, {"news": "/news.xml"}))
+    config.stance.topics.write_text("[[topic]\n", encoding="utf-8")
+    db = open_db(config.db)
+    try:
+        run_cycle(db, config, clock=FixedClock(START))
+    finally:
+        db.close()
+    result = CliRunner().invoke(main, ["--config", str(tmp_path / "feeds.toml"), "status"])
+    assert result.exit_code == 0, result.output
+    assert ("entries queued 0; versions whose analysis failed 2 ('tracker reanalyse --failed'), not yet analysed 0"
+            in result.output)

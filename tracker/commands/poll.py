@@ -196,7 +196,19 @@ def _counts_section(db, config: Config, now: datetime) -> list[str]:
         f"articles {articles} (feed-summary fallback {fallback}, no text {no_text})",
         f"versions {versions} (edits caught {edits})",
         f"claims {claims}, shifts {shifts}, alerts pending {pending}",
+        *_unfinished_lines(count),
     ]
+
+
+def _unfinished_lines(count: Callable[[str], int]) -> list[str]:
+    """Work waiting for the next cycle: queued entries, versions not (yet) analysed."""
+    queued = count("SELECT COUNT(*) FROM pending_entries")
+    failed = count("SELECT COUNT(*) FROM versions WHERE analysis_status = 'failed'")
+    waiting = count("SELECT COUNT(*) FROM versions WHERE analysis_status = 'pending'")
+    if not (queued or failed or waiting):
+        return []
+    return [f"entries queued {queued}; versions whose analysis failed {failed} ('tracker reanalyse --failed'), "
+            f"not yet analysed {waiting}"]
 
 
 @click.command("status")
