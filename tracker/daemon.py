@@ -46,7 +46,8 @@ from tracker.pipeline import Extractor, Progress, run_cycle, run_recheck
 log = logging.getLogger("tracker.daemon")
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
-_WARN = {"feed-failed", "feed-gone", "article-failed", "recheck-failed", "analysis-failed"}
+# analysis-failed and article-deferred stay debug detail: their cause is logged once (tracker.analysis.OnceLog).
+_WARN = {"feed-failed", "feed-gone", "article-failed", "recheck-failed"}
 _INFO = {"feed-ok", "article-new", "version-new"}
 INTERRUPTED = "interrupted: the process stopped during this run (crash or kill); recovered at the next start"
 

@@ -46,7 +46,8 @@ class Progress:
     """One event of a cycle, for a progress display or a log line.
 
     kind: feed-ok | feed-not-modified | feed-failed | feed-gone | article-new |
-    article-failed | article-duplicate | version-new | analysis-failed | recheck-unchanged | recheck-failed
+    article-failed | article-deferred | article-duplicate | version-new | analysis-failed | recheck-unchanged |
+    recheck-failed
     """
 
     kind: str
@@ -182,6 +183,7 @@ class _Cycle:
         self.finished: queue.SimpleQueue[tuple[Future, Callable[[Any], None]]] = queue.SimpleQueue()
         self.outstanding = 0
         self.analyser = analyser
+        self.deferred: dict[str, int] = {}  # cause -> entries whose store failed this cycle
 
     # -- orchestration ---------------------------------------------------
     def run(self, selected: list[dict[str, Any]], *, recheck_due: bool) -> None:
@@ -318,7 +320,9 @@ class _Cycle:
             store.defer_pending(self.db, pending_id, error=why, next_attempt_at=when)
         self.analyser.notes.warning(f"store:{why}", "storing %s failed: %s; it stays queued and is tried again "
                                     "from %s", entry.url, why, when)
-        self._article_failed(entry.url, why)
+        self.stats.articles_failed += 1
+        self.deferred[why] = self.deferred.get(why, 0) + 1
+        self._emit("article-deferred", entry.url, f"{why}; queued until {when}")
 
     def _store_article(self, feed_id: int, outlet: str | None, entry: Entry, fetched: _Fetched,
                        pending_id: int) -> _Stored | None:
@@ -421,7 +425,10 @@ class _Cycle:
             self._count_analysis(done, f"version {done.version_id}")
 
     def summarise_analysis(self) -> None:
-        """One error line per cause of this cycle's failed analyses, not one per article."""
+        """One error line per cause of this cycle's deferred entries and failed analyses, not one per article."""
+        for why, count in self.deferred.items():
+            self.stats.errors.append(f"storing failed for {count} entr{'y' if count == 1 else 'ies'}, "
+                                     f"kept queued: {why}")
         for why, count in self.analyser.failures.items():
             self.stats.errors.append(f"analysis failed for {count} version(s): {why}")
 

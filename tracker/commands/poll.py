@@ -29,7 +29,8 @@ from tracker.store import rows
 log = logging.getLogger("tracker.poll")
 
 # Events a person wants to see without --verbose; the rest are debug detail.
-_WARN = {"feed-failed", "feed-gone", "article-failed", "recheck-failed", "analysis-failed"}
+# analysis-failed and article-deferred stay debug detail: their cause is logged once (tracker.analysis.OnceLog).
+_WARN = {"feed-failed", "feed-gone", "article-failed", "recheck-failed"}
 _INFO = {"feed-ok", "feed-not-modified", "article-new", "version-new"}
 
 
