@@ -61,7 +61,7 @@ class PollingConfig:
     workers: int = 4
     adapt_to_publishing: bool = False  # poll slower feeds less often, within min..max interval
     extract_workers: int | None = None  # processes extracting text; None: one per core (at most 4)
-    extract_timeout_s: int = 60  # extraction and analysis of one page, in a worker process
+    extract_timeout_s: int = 20  # extraction and analysis of one page, in a worker process
 
 
 @dataclass(frozen=True)
@@ -232,7 +232,7 @@ def parse_config(data: dict[str, Any], path: Path, *, db_override: Path | str | 
         workers=_in_range(p, "workers", 4, 1, MAX_WORKERS),
         adapt_to_publishing=p.get("adapt", bool, False, example="true"),
         extract_workers=_in_range(p, "extract_workers", None, 0, MAX_WORKERS),
-        extract_timeout_s=parse_duration(p.get("extract_timeout", (int, str), 60), f"{p.where} key 'extract_timeout'",
+        extract_timeout_s=parse_duration(p.get("extract_timeout", (int, str), 20), f"{p.where} key 'extract_timeout'",
                                          maximum=MAX_TIMEOUT_S),
     )
     if polling.min_interval_s > polling.max_interval_s:

@@ -41,7 +41,7 @@ from tracker.models import Entry, Extracted, Page
 
 MIN_TEXT_CHARS = 200
 MAX_DEFAULT_WORKERS = 4
-DEFAULT_TIME_LIMIT_S = 60.0
+DEFAULT_TIME_LIMIT_S = 20.0
 _PR_SET_PDEATHSIG = 1
 # Dates from the page's markup only (meta tags, <time>, JSON-LD, URL): htmldate's
 # extensive search guesses from any date in the text, which misdates articles
@@ -192,6 +192,8 @@ class PoolExtractor(InlineExtractor):
         self._closed = False
         self.broken: str | None = None  # why extraction fell back to this process
         self.replaced = 0  # pools replaced after an overrun
+        # One submission per worker at a time, so the time limit counts work, not waiting in the queue.
+        self._slots = threading.BoundedSemaphore(workers)
 
     def __call__(self, page: Page) -> Extracted:
         try:
@@ -204,6 +206,10 @@ class PoolExtractor(InlineExtractor):
 
         Raises WorkTimeout when it takes longer than ``time_limit_s``.
         """
+        with self._slots:
+            return self._run(function, *args, **kwargs)
+
+    def _run(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         for _ in range(3):  # a pool replaced under this call (another page's overrun): submit again
             pool, generation = self._get_pool()
             if pool is None:
