@@ -175,7 +175,7 @@ class DaemonLock:
         self._fd = None
 
 
-LOCK_WAIT_S = 10.0  # how long a one-off command waits for another one-off command to finish
+LOCK_WAIT_S = 30.0  # how long a one-off command waits for another one-off command to finish
 
 
 @contextmanager

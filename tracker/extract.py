@@ -243,7 +243,13 @@ class PoolExtractor(InlineExtractor):
                     context.set_forkserver_preload(["tracker.extract"])
                     self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context,
                                                      initializer=_die_with, initargs=(os.getpid(),))
-                except (OSError, ValueError) as exc:
+                    # Start the forkserver (it imports trafilatura) and a worker now, so
+                    # no page's time limit pays for it.
+                    self._pool.submit(os.getpid).result()
+                except (OSError, ValueError, BrokenProcessPool) as exc:
+                    if self._pool is not None:
+                        self._pool.shutdown(wait=False, cancel_futures=True)
+                        self._pool = None
                     self.broken = f"cannot start {self.workers} extraction processes: {exc}"
                     log.warning("%s; extracting in this process", self.broken)
             return self._pool, self._generation
