@@ -593,3 +593,43 @@ def test_status_shows_failed_analyses_and_queued_entries(server, tmp_path):
     assert result.exit_code == 0, result.output
     assert ("entries queued 0; versions whose analysis failed 2 ('tracker reanalyse --failed'), not yet analysed 0"
             in result.output)
+
+
+def test_the_stance_engine_is_loaded_once_per_cycle_not_per_article(server, tmp_path, db, monkeypatch):
+    import tracker.stance as stance
+
+    serve_news(server, 3)
+    config = make_config(tmp_path, server, {"news": "/news.xml"})
+    loads = []
+    real = stance.load_engine
+    monkeypatch.setattr(stance, "load_engine", lambda *a, **k: loads.append(a) or real(*a, **k))
+    stats = run_cycle(db, config, clock=FixedClock(START), extract_workers=0)
+    assert (stats.versions_new, stats.errors) == (3, [])
+    assert len(loads) == 1
+
+
+def test_sigterm_while_a_page_drips_stops_the_daemon_within_the_timeout(server, tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.test_daemon import daemon_config, wait_for
+
+    server.add("/news.xml", body=rss(server, "news", 2), content_type="application/rss+xml")
+    for n in (1, 2):
+        server.add(f"/news/{n}", Response(body=ARTICLE * 20, drip=0.2))  # ~2,000 s at one byte per 0.2 s
+    config_path = daemon_config(tmp_path, server, {"news": "/news.xml"}, workers=2)  # [fetch] timeout = 2
+    process = subprocess.Popen([sys.executable, "-m", "tracker", "--config", str(config_path), "run"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    try:
+        wait_for(lambda: server.hits("/news/1") and server.hits("/news/2"), what="both pages dripping")
+        stopped = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=30)
+        elapsed = time.monotonic() - stopped
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, stderr
+    assert elapsed < 6, f"{elapsed:.1f}s"
