@@ -240,7 +240,7 @@ class PoolExtractor(InlineExtractor):
             if self._pool is None and self.broken is None and not self._closed:
                 try:
                     context = multiprocessing.get_context("forkserver")
-                    context.set_forkserver_preload(["tracker.extract"])
+                    context.set_forkserver_preload(["tracker.extract", "tracker.analysis", "tracker.stance"])
                     self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context,
                                                      initializer=_die_with, initargs=(os.getpid(),))
                     # Start the forkserver (it imports trafilatura) and a worker now, so
