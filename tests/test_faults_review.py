@@ -40,6 +40,12 @@ def stance_copies(tmp_path, config):
     return dataclasses.replace(config, stance=dataclasses.replace(config.stance, actors=actors, topics=topics))
 
 
+def _init(config_path: Path) -> None:
+    """'tracker init': commands other than init and demo refuse a database that does not exist."""
+    result = CliRunner().invoke(main, ["--config", str(config_path), "init"])
+    assert result.exit_code == 0, result.output
+
+
 # -- 1. an empty feed body -----------------------------------------------------------
 
 def test_an_empty_feed_body_fails_that_feed_only(server, tmp_path):
@@ -48,6 +54,7 @@ def test_an_empty_feed_body_fails_that_feed_only(server, tmp_path):
     server.add("/nocontent.xml", status=204, body=b"")
     make_config(tmp_path, server, {"nhs": "/feeds/nhs.xml", "empty": "/empty.xml", "nocontent": "/nocontent.xml"})
     config_path = tmp_path / "feeds.toml"
+    _init(config_path)
     result = CliRunner().invoke(main, ["--config", str(config_path), "poll"])
     assert result.exit_code == 0, result.output
     assert "3 feeds polled (0 not modified, 2 failed), 2 new articles" in result.output
@@ -165,6 +172,7 @@ def test_poll_refuses_while_a_daemon_holds_the_database_and_waits_for_another_po
     serve_news(server, 1)
     make_config(tmp_path, server, {"news": "/news.xml"})
     config_path, db_path = tmp_path / "feeds.toml", tmp_path / "t.db"
+    _init(config_path)
     daemon = DaemonLock(db_path)
     daemon.acquire(started_at="2024-03-20T11:00:00+00:00")
     try:
@@ -190,6 +198,7 @@ def test_two_polls_at_once_fetch_every_page_once(server, tmp_path):
     for n in range(1, 5):
         server.add(f"/news/{n}", Response(body=ARTICLE, delay=0.3))
     config_path = daemon_config(tmp_path, server, {"news": "/news.xml"}, workers=1)
+    _init(config_path)
     poll = [sys.executable, "-m", "tracker", "--config", str(config_path), "poll"]
     both = [subprocess.Popen(poll, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
             for _ in range(2)]
@@ -529,6 +538,7 @@ def test_kill_9_of_tracker_leaves_no_extraction_process_behind(server, tmp_path,
     serve_huge_and_ok(server)
     config_path = daemon_config(tmp_path, server, {"mixed": "/mixed.xml"},
                                 extra="extract_workers = 2\nextract_timeout = 120\n")
+    _init(config_path)
     process = subprocess.Popen([sys.executable, "-m", "tracker", "--config", str(config_path), command],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path)
     try:
