@@ -40,7 +40,7 @@ def stance_copies(tmp_path, config):
     return dataclasses.replace(config, stance=dataclasses.replace(config.stance, actors=actors, topics=topics))
 
 
-def _init(config_path: Path) -> None:
+def _init(config_path) -> None:
     """'tracker init': commands other than init and demo refuse a database that does not exist."""
     result = CliRunner().invoke(main, ["--config", str(config_path), "init"])
     assert result.exit_code == 0, result.output
