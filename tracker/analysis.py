@@ -70,12 +70,14 @@ def check_stance_files(config) -> None:
     load_engine(config.stance.actors, config.stance.topics)
 
 
-def find_claims_in(text: str, published: str, actors: str, topics: str, min_confidence: float) -> list:
+def find_claims_in(text: str, published: str, actors: str, topics: str, min_confidence: float,
+                   language: str | None = None) -> list:
     """The claims of one text: a top-level function, so a worker process can run it under a time limit."""
     from tracker.stance import find_claims, load_engine
 
     engine = load_engine(actors, topics)
-    return [c for c in find_claims(text, published=published, engine=engine) if c.confidence >= min_confidence]
+    return [c for c in find_claims(text, published=published, engine=engine, language=language)
+            if c.confidence >= min_confidence]
 
 
 class Analyser:
@@ -144,8 +146,8 @@ class Analyser:
         if self.runner is None:
             return None
         stance = self.config.stance
-        return lambda text, published: self.runner.run(find_claims_in, text, published, str(stance.actors),
-                                                       str(stance.topics), stance.min_confidence)
+        return lambda text, published, language=None: self.runner.run(
+            find_claims_in, text, published, str(stance.actors), str(stance.topics), stance.min_confidence, language)
 
     def _failed(self, version_id: int, cause: str, why: str, *, attempts: int = 0) -> Analysed:
         with transaction(self.db):
@@ -184,25 +186,32 @@ def analyse_version(db, config, version_id: int, *, clock, engine=None, only_new
     records how its claims changed as an article edit, never as a shift.
     ``only_new`` skips the claims already stored for this version (same actor,
     topic, stance, evidence and date): re-reading history with new rules.
-    ``find(text, published)`` finds the claims elsewhere (a worker process).
+    ``find(text, published, language)`` finds the claims elsewhere (a worker process).
     """
     from tracker.stance import find_claims, load_engine
 
     row = db.execute(
-        """SELECT v.article_id, v.number, v.text, v.title, a.published_at, a.first_seen_at, a.outlet, a.url
+        """SELECT v.article_id, v.number, v.text, v.title, a.published_at, a.first_seen_at, a.outlet, a.url,
+                  v.language
            FROM versions v JOIN articles a ON a.id = v.article_id WHERE v.id = ?""",
         (version_id,),
     ).fetchone()
     if row is None:
         return (0, 0)
-    article_id, number, text, title, published_at, first_seen_at, outlet, url = row
+    article_id, number, text, title, published_at, first_seen_at, outlet, url, language = row
     published = (published_at or first_seen_at or iso(clock.now()))[:10]
+    if language is None:  # a version stored before languages were recorded
+        from tracker.stance.language import detect_language
+
+        language = detect_language(text)
+        db.execute("UPDATE versions SET language = ? WHERE id = ?", (language, version_id))
     if find is not None:
-        claims = find(_with_title(title, text), published)
+        claims = find(_with_title(title, text), published, language)
     else:
         engine = engine or load_engine(config.stance.actors, config.stance.topics)
         claims = [
-            claim for claim in find_claims(_with_title(title, text), published=published, engine=engine)
+            claim for claim in find_claims(_with_title(title, text), published=published, engine=engine,
+                                           language=language)
             if claim.confidence >= config.stance.min_confidence
         ]
     if only_new:
@@ -235,9 +244,10 @@ def _with_title(title: str | None, text: str) -> str:
 def _insert_claim(db, claim: Claim, version_id: int, article_id: int, published: str, now) -> int:
     cursor = db.execute(
         """INSERT INTO claims (version_id, article_id, actor, topic, stance, confidence, evidence, speaker,
-               said_at, time_cue, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+               said_at, time_cue, created_at, language) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         (version_id, article_id, claim.actor, claim.topic, claim.stance, round(claim.confidence, 3),
-         claim.evidence, claim.speaker, (claim.said_at or published)[:10], claim.time_cue, iso(now)),
+         claim.evidence, claim.speaker, (claim.said_at or published)[:10], claim.time_cue, iso(now),
+         claim.language),
     )
     return cursor.lastrowid
 

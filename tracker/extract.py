@@ -92,7 +92,25 @@ def extract_html(content: bytes | str, url: str | None = None, *, charset: str |
         author=_clean(getattr(result, "author", None)),
         date=_clean(getattr(result, "date", None)),
         source="extracted",
+        language=declared_language_of(document),
     )
+
+
+_LANG_ATTR = re.compile(rb"""<html\b[^>]*?\blang\s*=\s*["']?([A-Za-z]{2}(?:[-_][A-Za-z]{2,4})?)""", re.IGNORECASE)
+_OG_LOCALE = re.compile(rb"""<meta\b[^>]*?property\s*=\s*["']og:locale["'][^>]*?content\s*=\s*["']([A-Za-z]{2}(?:[-_][A-Za-z]{2,4})?)""",
+                        re.IGNORECASE)
+
+
+def declared_language_of(document: bytes | str) -> str | None:
+    """The language a page declares (<html lang>, else og:locale), as written; None when it declares none."""
+    head = document[:8192]
+    if isinstance(head, str):
+        head = head.encode("utf-8", "replace")
+    for pattern in (_LANG_ATTR, _OG_LOCALE):
+        m = pattern.search(head)
+        if m:
+            return m.group(1).decode("ascii")
+    return None
 
 
 def extract_page(page: Page, *, min_chars: int = MIN_TEXT_CHARS) -> Extracted:

@@ -113,8 +113,9 @@ TABLES: dict[str, tuple[str, dict[str, str], dict]] = {
             "time_cue": "the words that place the stance in the past (previously, last winter...)",
             "created_at": "when found (" + _WHEN + ")",
             "review_status": "unreviewed | confirmed | rejected",
+            "language": "ISO 639-1 code of the language the evidence is quoted in (de, fr, ...)",
         },
-        {"sort_desc": "created_at", "facets": ["actor", "topic", "stance", "review_status"],
+        {"sort_desc": "created_at", "facets": ["actor", "topic", "stance", "language", "review_status"],
          "fts_table": "claims_fts", "fts_pk": "id", "label_column": "evidence"},
     ),
     "claim_evidence": (
@@ -178,8 +179,9 @@ TABLES: dict[str, tuple[str, dict[str, str], dict]] = {
             "analysis_status": "pending | done | failed: whether its claims were read",
             "analysis_error": "why the analysis failed ('tracker reanalyse --failed' retries it)",
             "analysis_attempts": "analyses that raised an error", "analysed_at": "when analysed (" + _WHEN + ")",
+            "language": "ISO 639-1 code of the text: as the page declares it, else detected; picks the stance rules",
         },
-        {"sort_desc": "fetched_at", "facets": ["source", "article_id", "analysis_status"],
+        {"sort_desc": "fetched_at", "facets": ["language", "source", "article_id", "analysis_status"],
          "fts_table": "versions_fts", "fts_pk": "id", "label_column": "title"},
     ),
     "article_edits": (
