@@ -302,7 +302,7 @@ def _m004_analysis_status_and_pending_entries(db: sqlite_utils.Database) -> None
     db.execute("ALTER TABLE feeds ADD COLUMN skipped_reasons TEXT")
 
 
-def _m005_languages(db: sqlite_utils.Database) -> None:
+def _m006_languages(db: sqlite_utils.Database) -> None:
     # The language of each version (detected, or as the page declares it) picks the
     # stance rules; each claim keeps the language its evidence is quoted in.
     db.execute("ALTER TABLE versions ADD COLUMN language TEXT")
@@ -316,7 +316,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("002_publish_views", _m002_publish_views),
     ("003_evidence_views_link_first", _m003_evidence_views_link_first),
     ("004_analysis_status_and_pending_entries", _m004_analysis_status_and_pending_entries),
-    ("005_languages", _m005_languages),
+    ("006_languages", _m006_languages),
 ]
 
 
