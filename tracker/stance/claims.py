@@ -297,15 +297,26 @@ def _on_record(holders: list[Holder], c_text: str, s: str, lexicon: Lexicon) -> 
 
 def _wills(s: str, end: int, lexicon: Lexicon) -> bool:
     """Is the mention the subject of a verb of will ("Kyiv, which wants to join", "Ukraine insists")?"""
-    tail = s[end:end + 60]
-    starts = [m.start() for m in re.finditer(r"[\w'’]+", tail)][:3]
-    return any(lexicon.subject_matter_verbs.match(tail, pos) for pos in starts)
+    return _soon_after(s, end, lexicon.subject_matter_verbs)
 
 
 def _hearsay_after(s: str, end: int, lexicon: Lexicon) -> bool:
+    """Does a hearsay adverb follow the mention ("Germany is reportedly ready")?"""
+    return _soon_after(s, end, lexicon.hearsay_adverbs)
+
+
+_WORD_START = re.compile(r"[\w'’]+")
+
+
+def _soon_after(s: str, end: int, pattern: re.Pattern[str]) -> bool:
+    """Does `pattern` start at one of the three words after `end`?"""
     tail = s[end:end + 60]
-    starts = [m.start() for m in re.finditer(r"[\w'’]+", tail)][:3]
-    return any(lexicon.hearsay_adverbs.match(tail, pos) for pos in starts)
+    for n, word in enumerate(_WORD_START.finditer(tail)):
+        if n == 3:
+            return False
+        if pattern.match(tail, word.start()):
+            return True
+    return False
 
 
 def index_ok(state: _DocState, topic: TopicMatcher, index: int, lexicon: Lexicon) -> bool:
