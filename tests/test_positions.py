@@ -9,8 +9,8 @@ import pytest
 
 from tracker.clock import FixedClock
 from tracker.db import transaction
-from tracker.positions import OLDER, REAFFIRMED, SHIFTED, STARTED, Current, Report, decide, pick_representative
-from tracker.shifts import apply_reports, review
+from tracker.positions.decide import OLDER, REAFFIRMED, SHIFTED, STARTED, Current, Report, decide, pick_representative
+from tracker.positions.shifts import apply_reports, review
 
 CLOCK = FixedClock("2025-03-01T12:00:00")
 

@@ -11,8 +11,8 @@ from urllib.parse import urlsplit
 
 from tracker.clock import iso
 from tracker.models import Claim
-from tracker.positions import Report
-from tracker.shifts import apply_reports
+from tracker.positions.decide import Report
+from tracker.positions.shifts import apply_reports
 
 
 def analyse_version(db, config, version_id: int, *, clock) -> tuple[int, int]:

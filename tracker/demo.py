@@ -163,7 +163,7 @@ def run_demo(base: Config, db_path: Path, *, seeds_dir: Path | str = "seeds", cl
     """Replay the seeds through the whole pipeline; return what happened."""
     from tracker.db import open_db
     from tracker.pipeline import run_cycle
-    from tracker.shiftviews import list_shifts, shift_table
+    from tracker.positions.views import list_shifts, shift_table
 
     seeds = load_seeds(seeds_dir)
     reset_database(db_path)

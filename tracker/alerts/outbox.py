@@ -25,7 +25,7 @@ import sqlite_utils
 
 from tracker.alerts import health
 from tracker.alerts.base import Channel, SendContext, redact
-from tracker.shiftviews import load_shift
+from tracker.positions.views import load_shift
 from tracker.alerts.registry import AlertSettings, alert_settings, channel_by_name, channels_from_config
 from tracker.alerts.render import Message, render_incident, render_shift, render_shifts
 from tracker.clock import Clock, iso, parse_utc

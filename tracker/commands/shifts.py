@@ -11,7 +11,7 @@ from tracker.cli import App, pass_app
 from tracker.clock import SYSTEM_CLOCK
 from tracker.commands.poll import status_section
 from tracker.seeds import DEFAULT_SEEDS, load_seeds
-from tracker.shiftviews import list_shifts, shift_table
+from tracker.positions.views import list_shifts, shift_table
 
 
 @click.command("baseline")
@@ -20,7 +20,7 @@ from tracker.shiftviews import list_shifts, shift_table
 @pass_app
 def baseline_command(app: App, seeds_dir: Path) -> None:
     """Rebuild the baseline positions from the seed articles."""
-    from tracker.baseline import compute_baseline, write_baseline
+    from tracker.positions.baseline import compute_baseline, write_baseline
     from tracker.stance import load_engine
 
     config = app.config
@@ -58,7 +58,7 @@ def shifts_command(app: App, status: str | None, limit: int | None, as_json: boo
 def review_command(app: App, shift_id: int, action: str | None, note: str | None) -> None:
     """Confirm or dismiss a shift."""
     from tracker.db import transaction
-    from tracker.shifts import review
+    from tracker.positions.shifts import review
 
     if action is None:
         raise click.UsageError("say --confirm or --dismiss")

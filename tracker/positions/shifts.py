@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from tracker.clock import iso
 from tracker.errors import TrackerError
-from tracker.positions import (
+from tracker.positions.decide import (
     OLDER, REAFFIRMED, SHIFTED, STARTED, Current, Report, add_source, current_position, decide,
     pick_representative, record_history, set_position,
 )

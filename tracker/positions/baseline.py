@@ -1,7 +1,7 @@
 """The baseline: starting positions per actor x topic, built from seeds/.
 
 The seed articles are read oldest first through the same position rules as
-live articles (``tracker.positions.decide``); the position each actor x topic
+live articles (``tracker.positions.decide.decide``); the position each actor x topic
 ends with is its baseline, kept with its provenance (seed file, evidence
 sentence, date). Writing the baseline seeds the ``positions`` table where no
 live claim has set a position yet.
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from tracker.clock import iso
 from tracker.db import transaction
-from tracker.positions import SHIFTED, STARTED, Current, Report, decide, pick_representative
+from tracker.positions.decide import SHIFTED, STARTED, Current, Report, decide, pick_representative
 from tracker.seeds import Seed
 
 
