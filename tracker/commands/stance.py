@@ -90,23 +90,32 @@ def claims_command(app: App, files: tuple[Path, ...], input_path: Path | None, p
 
 
 @click.command("eval")
-@click.argument("gold", required=False, type=click.Path(path_type=Path))
-@click.option("--topic", default="troops-to-ukraine", show_default=True, help="Topic the labels are about.")
-@click.option("--show-errors", is_flag=True, help="List false positives and misses.")
+@click.argument("gold", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--topic", default=None, help="Only this topic (default: the topic each file labels).")
+@click.option("--split", type=click.Choice(["all", "tuned", "held-back"]), default="all", show_default=True,
+              help="held-back: every 4th document of each file by id, kept out of tuning; tuned: the rest.")
+@click.option("--language", default=None, help="Only documents in this language (ISO 639-1, such as en).")
+@click.option("--show-errors", is_flag=True, help="List false positives and misses, grouped by class.")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @pass_app
-def eval_command(app: App, gold: Path | None, topic: str, show_errors: bool, as_json: bool) -> None:
-    """Precision / recall / F1 against labelled data (default seeds/manifest.toml)."""
-    from tracker.evaluate import evaluate, format_report
+def eval_command(app: App, gold: tuple[Path, ...], topic: str | None, split: str, language: str | None,
+                 show_errors: bool, as_json: bool) -> None:
+    """Precision / recall / F1 against labelled data (default seeds/manifest.toml), per topic and language."""
+    from tracker.evaluate import evaluate_files, format_evaluation
 
     engine = _engine(app)
-    if topic not in engine.topics:
+    if topic is not None and topic not in engine.topics:
         raise ConfigError(f"unknown topic {topic!r}; known topics: {', '.join(sorted(engine.topics))}")
-    report = evaluate(gold or DEFAULT_GOLD, engine, topic)
+    evaluation = evaluate_files(list(gold) or [DEFAULT_GOLD], engine, topic=topic, split=split,
+                                language=language)
     if as_json:
-        click.echo(json.dumps(report.as_dict(errors=show_errors), indent=2))
+        data = evaluation.as_dict(errors=show_errors)
+        if len(evaluation.by_topic) == 1:  # one topic: its figures at the top level, as before
+            data = {**next(iter(evaluation.by_topic.values())).as_dict(errors=show_errors), **data,
+                    "overall": evaluation.overall.overall.as_dict()}
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
     else:
-        click.echo(format_report(report, show_errors=show_errors))
+        click.echo(format_evaluation(evaluation, show_errors=show_errors))
 
 
 COMMANDS = [claims_command, eval_command]

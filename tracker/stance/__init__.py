@@ -22,7 +22,7 @@ from tracker.stance.classifier import RuleClassifier, StanceClassifier
 from tracker.stance.claims import TopicMatcher, compile_topic, extract_claims
 from tracker.stance.cues import DEFAULT_LEXICON, Lexicon, load_lexicon
 
-__all__ = ["Engine", "find_claims", "load_engine", "to_text", "parse_published"]
+__all__ = ["Engine", "find_claims", "load_engine", "names_actor", "to_text", "parse_published"]
 
 
 @dataclass(frozen=True)
@@ -153,3 +153,15 @@ def find_claims(text: str | bytes, published: str | date | datetime | None = Non
         return []
     return extract_claims(plain, gazetteer=engine.gazetteer, lexicon=engine.lexicon,
                           classifier=engine.classifier, topics=matchers, published=day)
+
+
+_POINTS_BACK = re.compile(r"(?<![\w'’])(?:he|she|they|it|his|her|its|their)(?![\w'’])", re.IGNORECASE)
+
+
+def names_actor(engine: Engine, evidence: str, actor: str, published: str | date | datetime | None = None) -> bool:
+    """Does an evidence sentence name `actor` (by name, capital, office, metonym or a member of a
+    group named), or hold a pronoun that a claim may have resolved within its article?"""
+    day = parse_published(published) if not isinstance(published, str) or published else None
+    if any(actor in m.codes for m in engine.gazetteer.find_mentions(evidence, on=day)):
+        return True
+    return bool(engine.lexicon.actor_pronouns.search(evidence) or _POINTS_BACK.search(evidence))
