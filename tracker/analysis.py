@@ -7,12 +7,13 @@ together or not at all.
 
 from __future__ import annotations
 
+import json
 from urllib.parse import urlsplit
 
 from tracker.clock import iso
 from tracker.models import Claim
-from tracker.positions.decide import Report
-from tracker.positions.shifts import apply_reports
+from tracker.positions.decide import Report, trusted_date
+from tracker.positions.shifts import OFFICIAL_TAG, apply_reports
 
 
 def analyse_version(db, config, version_id: int, *, clock) -> tuple[int, int]:
@@ -24,31 +25,41 @@ def analyse_version(db, config, version_id: int, *, clock) -> tuple[int, int]:
     from tracker.stance import find_claims, load_engine
 
     row = db.execute(
-        """SELECT v.article_id, v.number, v.text, v.title, a.published_at, a.first_seen_at, a.outlet, a.url
-           FROM versions v JOIN articles a ON a.id = v.article_id WHERE v.id = ?""",
+        """SELECT v.article_id, v.number, v.text, v.title, a.published_at, a.first_seen_at, a.outlet, a.url,
+                  v.fingerprint, f.tags
+           FROM versions v JOIN articles a ON a.id = v.article_id LEFT JOIN feeds f ON f.id = a.feed_id
+           WHERE v.id = ?""",
         (version_id,),
     ).fetchone()
     if row is None:
         return (0, 0)
-    article_id, number, text, title, published_at, first_seen_at, outlet, url = row
-    published = (published_at or first_seen_at or iso(clock.now()))[:10]
+    article_id, number, text, title, published_at, first_seen_at, outlet, url, fingerprint, tags = row
+    now = clock.now()
+    params = config.positions
+    fetched = first_seen_at or iso(now)
+    published, why = trusted_date(published_at, fallback=fetched, now_iso=iso(now), params=params)
+    if why:
+        db.execute("UPDATE articles SET date_note = ? WHERE id = ?", (why, article_id))
     engine = load_engine(config.stance.actors, config.stance.topics)
     claims = [
         claim for claim in find_claims(_with_title(title, text), published=published, engine=engine)
         if claim.confidence >= config.stance.min_confidence
     ]
-    now = clock.now()
-    claim_ids = [_insert_claim(db, claim, version_id, article_id, published, now) for claim in claims]
+    dated = [trusted_date(c.said_at, fallback=published, now_iso=iso(now), params=params) for c in claims]
+    claim_ids = [_insert_claim(db, claim, version_id, article_id, said_at, note, now)
+                 for claim, (said_at, note) in zip(claims, dated)]
     if number > 1:
         _record_edits(db, article_id, version_id, now=now)
         return (len(claims), 0)
     outlet = outlet or urlsplit(url).hostname
+    official = OFFICIAL_TAG in (json.loads(tags) if tags else [])
     reports = [
-        Report(actor=c.actor, topic=c.topic, stance=c.stance, date=(c.said_at or published)[:10],
-               confidence=c.confidence, retrospective=c.time_cue is not None, claim_id=claim_id, outlet=outlet)
-        for c, claim_id in zip(claims, claim_ids)
+        Report(actor=c.actor, topic=c.topic, stance=c.stance, date=said_at, confidence=c.confidence,
+               retrospective=c.time_cue is not None, claim_id=claim_id, outlet=outlet, speaker=c.speaker,
+               official=official, fingerprint=fingerprint)
+        for c, claim_id, (said_at, _) in zip(claims, claim_ids, dated)
     ]
-    return (len(claims), len(apply_reports(db, reports, now=now)))
+    return (len(claims), len(apply_reports(db, reports, now=now, params=params)))
 
 
 def _with_title(title: str | None, text: str) -> str:
@@ -57,12 +68,13 @@ def _with_title(title: str | None, text: str) -> str:
     return text
 
 
-def _insert_claim(db, claim: Claim, version_id: int, article_id: int, published: str, now) -> int:
+def _insert_claim(db, claim: Claim, version_id: int, article_id: int, said_at: str, date_note: str | None,
+                  now) -> int:
     cursor = db.execute(
         """INSERT INTO claims (version_id, article_id, actor, topic, stance, confidence, evidence, speaker,
-               said_at, time_cue, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+               said_at, time_cue, date_note, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         (version_id, article_id, claim.actor, claim.topic, claim.stance, round(claim.confidence, 3),
-         claim.evidence, claim.speaker, (claim.said_at or published)[:10], claim.time_cue, iso(now)),
+         claim.evidence, claim.speaker, said_at, claim.time_cue, date_note, iso(now)),
     )
     return cursor.lastrowid
 

@@ -240,9 +240,44 @@ def _m002_publish_views(db: sqlite_utils.Database) -> None:
     LEFT JOIN baseline b ON b.id = s.previous_baseline_id""")
 
 
+def _m003_position_evidence(db: sqlite_utils.Database) -> None:
+    # Evidence-weighted positions (tracker/positions/decide.py): each report in
+    # position_history carries its weight and source; a shift has a level
+    # (signal | shift), a kind and whether it moved the position.
+    for column in ("level TEXT NOT NULL DEFAULT 'shift'", "kind TEXT", "moved INTEGER NOT NULL DEFAULT 1",
+                   "new_weight REAL", "old_weight REAL", "reason TEXT"):
+        db.execute(f"ALTER TABLE shifts ADD COLUMN {column}")
+    db.execute("""UPDATE shifts SET kind = CASE WHEN to_stance = 'conditional' THEN 'softening'
+                  WHEN from_stance = 'conditional' THEN 'hardening' ELSE 'reversal' END""")
+    for column in ("weight REAL NOT NULL DEFAULT 0", "outlet TEXT", "fingerprint TEXT",
+                   "own_words INTEGER NOT NULL DEFAULT 0", "official INTEGER NOT NULL DEFAULT 0", "confidence REAL",
+                   "shift_id INTEGER REFERENCES shifts(id)"):
+        db.execute(f"ALTER TABLE position_history ADD COLUMN {column}")
+    db.execute("ALTER TABLE articles ADD COLUMN date_note TEXT")  # why published_at was not trusted
+    db.execute("ALTER TABLE claims ADD COLUMN date_note TEXT")    # why said_at is not the text's date
+    db.execute("DROP VIEW shift_evidence")
+    db.execute("""
+    CREATE VIEW shift_evidence AS
+    SELECT s.id AS shift_id, s.actor, s.topic, s.from_stance, s.to_stance, s.since, s.detected_at,
+           s.status, s.level, s.kind, s.moved, s.reason, s.corroboration, s.confidence, s.retrospective,
+           nc.evidence AS new_evidence, nc.speaker AS new_speaker, nc.outlet AS new_outlet,
+           nc.url AS new_url, COALESCE(nc.said_at, nc.published_at) AS new_date,
+           COALESCE(pc.evidence, b.evidence) AS old_evidence,
+           pc.speaker AS old_speaker,
+           COALESCE(pc.outlet, CASE WHEN b.id IS NOT NULL THEN 'baseline (' || b.seed_file || ')' END) AS old_outlet,
+           pc.url AS old_url, COALESCE(pc.said_at, pc.published_at, b.since) AS old_date,
+           CASE WHEN pc.claim_id IS NOT NULL THEN 'claim' WHEN b.id IS NOT NULL THEN 'baseline' END AS old_source,
+           s.claim_id, s.previous_claim_id, s.previous_baseline_id, s.review_note, s.reviewed_at
+    FROM shifts s
+    LEFT JOIN claim_evidence nc ON nc.claim_id = s.claim_id
+    LEFT JOIN claim_evidence pc ON pc.claim_id = s.previous_claim_id
+    LEFT JOIN baseline b ON b.id = s.previous_baseline_id""")
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_core", _m001_core),
     ("002_publish_views", _m002_publish_views),
+    ("003_position_evidence", _m003_position_evidence),
 ]
 
 

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from tracker.config import Config
 
 SHIFT_STATUSES = ("new", "confirmed")
+SHIFT_LEVELS = ("signal", "shift")  # tracker/positions/decide.py: a signal is a change not yet borne out
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -35,10 +36,12 @@ class Rules:
     statuses: tuple[str, ...] = SHIFT_STATUSES
     digest_s: int | None = None
     health: bool = True
+    levels: tuple[str, ...] = ("shift",)
 
-    def matches(self, *, actor: str, topic: str, status: str, confidence: float) -> bool:
+    def matches(self, *, actor: str, topic: str, status: str, confidence: float, level: str = "shift") -> bool:
         return (
             status in self.statuses
+            and level in self.levels
             and confidence >= self.min_confidence
             and (not self.actors or actor in self.actors)
             and (not self.topics or topic in self.topics)

@@ -65,13 +65,14 @@ def enqueue(db: sqlite_utils.Database, config: "Config", *, clock: Clock,
     with transaction(db) as conn:
         for channel in channels:
             candidates = conn.execute(
-                "SELECT id, actor, topic, status, confidence, detected_at FROM shifts s "
+                "SELECT id, actor, topic, status, confidence, detected_at, level FROM shifts s "
                 "WHERE status != 'dismissed' AND NOT EXISTS "
                 "(SELECT 1 FROM alerts a WHERE a.idempotency_key = 'shift-' || s.id || '-' || ?) ORDER BY id",
                 (channel.name,),
             ).fetchall()
-            for shift_id, actor, topic, status, confidence, detected_at in candidates:
-                if not channel.rules.matches(actor=actor, topic=topic, status=status, confidence=confidence):
+            for shift_id, actor, topic, status, confidence, detected_at, level in candidates:
+                if not channel.rules.matches(actor=actor, topic=topic, status=status, confidence=confidence,
+                                             level=level):
                     continue
                 due = now
                 if channel.rules.digest_s:  # hold the first of a group for the window, the rest ride along

@@ -74,8 +74,10 @@ def write_baseline(db, entries: list[BaselineEntry], *, now) -> dict[str, int]:
             if inserted:
                 positions_set += 1
                 db.execute(
-                    """INSERT INTO position_history (actor, topic, stance, since, claim_id, baseline_id, effect, recorded_at)
-                       VALUES (?, ?, ?, ?, NULL, ?, 'baseline', ?)""",
-                    (entry.actor, entry.topic, entry.stance, entry.since, baseline_id, iso(now)),
+                    """INSERT INTO position_history (actor, topic, stance, since, claim_id, baseline_id, effect, recorded_at,
+                           weight, outlet, confidence)
+                       VALUES (?, ?, ?, ?, NULL, ?, 'baseline', ?, ?, ?, ?)""",
+                    (entry.actor, entry.topic, entry.stance, entry.since, baseline_id, iso(now),
+                     round(entry.confidence, 3), f"baseline ({entry.seed_file})", round(entry.confidence, 3)),
                 )
     return {"baseline": len(entries), "positions_set": positions_set}

@@ -192,7 +192,7 @@ def replay(articles: list[CorpusArticle], config, *, topic: str, corpus: str = "
     order = {a.id: i for i, a in enumerate(ordered)}
     flagged: dict[str, list[Flagged]] = {name: [] for name in LEVELS}
     for row in rows:
-        level = row.get("level") or "shift"
+        level = row["level"]
         raised = by_id[first_seen[row["id"]]]
         flagged["signals+shifts"].append(_flag(row, raised, level, row["id"] in alerted))
         if level == "shift":
@@ -212,9 +212,7 @@ def replay(articles: list[CorpusArticle], config, *, topic: str, corpus: str = "
 
 
 def _levels(db) -> list[tuple[int, str]]:
-    columns = {row[1] for row in db.execute("PRAGMA table_info(shifts)").fetchall()}
-    level = "level" if "level" in columns else "'shift'"
-    return db.execute(f"SELECT id, {level} FROM shifts ORDER BY id").fetchall()
+    return db.execute("SELECT id, level FROM shifts ORDER BY id").fetchall()
 
 
 def _shift_rows(db, topic: str) -> list[dict[str, Any]]:
@@ -236,10 +234,8 @@ def _alerted(config, rows: list[dict[str, Any]]) -> set[int]:
 
 
 def _matches(rule, row: dict[str, Any]) -> bool:
-    kwargs = dict(actor=row["actor"], topic=row["topic"], status=row["status"], confidence=row["confidence"])
-    if "level" in row and hasattr(rule, "levels"):
-        kwargs["level"] = row["level"]
-    return rule.matches(**kwargs)
+    return rule.matches(actor=row["actor"], topic=row["topic"], status=row["status"], confidence=row["confidence"],
+                        level=row["level"])
 
 
 def _flag(row: dict[str, Any], article: CorpusArticle, level: str, alerted: bool) -> Flagged:

@@ -1,11 +1,14 @@
 """Shifts: a change of an actor's stance on a topic, with evidence both sides.
 
 ``apply_reports`` feeds the reports of one article through the position
-rules (``tracker.positions``) and records a ``shifts`` row for each change.
-Corroboration counts the distinct outlets that reported the new stance since
-the shift; syndicated copies (same text fingerprint) count once. A shift is
-``confirmed`` once a second outlet or an official source reports it;
-analysts confirm or dismiss it with ``tracker review``.
+rules (``tracker.positions.decide``): each report goes into the evidence
+ledger (``position_history``, with its weight); a report of another stance
+opens or feeds a ``shifts`` row for that change, which is a *signal* until
+the evidence makes it a *shift*, and moves the position once the new stance
+outweighs the established one. Corroboration counts the distinct outlets that
+reported the new stance since the change; syndicated copies (same text
+fingerprint) count once. A change is ``confirmed`` once a second outlet or an
+official source reports it; analysts confirm or dismiss it with ``tracker review``.
 """
 
 from __future__ import annotations
@@ -17,19 +20,17 @@ from urllib.parse import urlsplit
 from tracker.clock import iso
 from tracker.errors import TrackerError
 from tracker.positions.decide import (
-    OLDER, REAFFIRMED, SHIFTED, STARTED, Current, Report, add_source, current_position, decide,
-    pick_representative, record_history, set_position,
+    CONTRARY, DEFAULT_PARAMS, OLDER, REAFFIRMED, SHIFT, STARTED, Current, Evidence, PositionParams, Report,
+    as_evidence, decide, kind_of, pick_representative, weigh,
 )
 
-# A shift read from a claim the text places in the past is less certain.
-RETROSPECTIVE_CONFIDENCE_FACTOR = 0.7
 CONFIRMING_OUTLETS = 2
 OFFICIAL_TAG = "official"
 STATUSES = ("new", "confirmed", "dismissed")
 
 
-def apply_reports(db, reports: list[Report], *, now) -> list[int]:
-    """Apply one article's reports; return the ids of the shifts recorded."""
+def apply_reports(db, reports: list[Report], *, now, params: PositionParams = DEFAULT_PARAMS) -> list[int]:
+    """Apply one article's reports; return the ids of the shifts rows it opened."""
     groups: OrderedDict[tuple[str, str], list[Report]] = OrderedDict()
     for report in reports:
         groups.setdefault((report.actor, report.topic), []).append(report)
@@ -39,54 +40,176 @@ def apply_reports(db, reports: list[Report], *, now) -> list[int]:
         for other in group:
             if other is not chosen:
                 record_history(db, other, "same-article", now=now)
-        shift_id = _apply_one(db, chosen, now=now)
+        shift_id = _apply_one(db, chosen, now=now, params=params)
         if shift_id is not None:
             shift_ids.append(shift_id)
     return shift_ids
 
 
-def _apply_one(db, report: Report, *, now) -> int | None:
+def _apply_one(db, report: Report, *, now, params: PositionParams) -> int | None:
     current = current_position(db, report.actor, report.topic)
-    effect = decide(current, report)
-    record_history(db, report, effect, now=now)
-    if effect == STARTED:
-        set_position(db, report, now=now, sources=(report.outlet,) if report.outlet else ())
-        return None
+    effect = decide(current, report, today=iso(now)[:10])
     if effect == OLDER:
+        record_history(db, report, effect, now=now)
+        return None
+    if effect == STARTED:
+        record_history(db, report, effect, now=now, params=params)
+        set_position(db, report.actor, report.topic, report.stance, report.date, claim_id=report.claim_id,
+                     baseline_id=report.baseline_id, sources=(report.outlet,) if report.outlet else (), now=now)
         return None
     assert current is not None
     if effect == REAFFIRMED:
+        setter = _setting_row(db, report.actor, report.topic, current)
+        record_history(db, report, effect, now=now, params=params, shift_id=setter)
         add_source(db, report.actor, report.topic, current, report.outlet, now=now)
-        shift = latest_shift(db, report.actor, report.topic)
-        if shift is not None and shift["to_stance"] == report.stance:
-            refresh_corroboration(db, shift["id"], now=now)
+        if setter is not None:
+            _reweigh(db, setter, report.date, now=now, params=params)
+            refresh_corroboration(db, setter, now=now)
         return None
-    assert effect == SHIFTED
-    shift_id = _record_shift(db, current, report, now=now)
-    set_position(db, report, now=now, sources=(report.outlet,) if report.outlet else ())
-    refresh_corroboration(db, shift_id, now=now)
-    return shift_id
+    assert effect == CONTRARY
+    row = _open_row(db, report.actor, report.topic, current, report.stance)
+    opened = row is None
+    if opened:
+        row = _record_shift(db, current, report, now=now, params=params)
+    record_history(db, report, effect, now=now, params=params, shift_id=row)
+    _reweigh(db, row, report.date, now=now, params=params)
+    refresh_corroboration(db, row, now=now)
+    return row if opened else None
 
 
-def _record_shift(db, current: Current, report: Report, *, now) -> int:
-    confidence = report.confidence * (RETROSPECTIVE_CONFIDENCE_FACTOR if report.retrospective else 1.0)
+def _record_shift(db, current: Current, report: Report, *, now, params: PositionParams) -> int:
+    confidence = report.confidence * (params.retrospective_weight if report.retrospective else 1.0)
     cursor = db.execute(
         """INSERT INTO shifts (actor, topic, from_stance, to_stance, detected_at, since, claim_id,
-               previous_claim_id, previous_baseline_id, confidence, retrospective, corroboration, status)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 'new')""",
+               previous_claim_id, previous_baseline_id, confidence, retrospective, corroboration, status,
+               level, kind, moved)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 'new', 'signal', ?, 0)""",
         (report.actor, report.topic, current.stance, report.stance, iso(now), report.date, report.claim_id,
-         current.claim_id, current.baseline_id, round(confidence, 3), int(report.retrospective)),
+         current.claim_id, current.baseline_id, round(confidence, 3), int(report.retrospective),
+         kind_of(current.stance, report.stance)),
     )
     return cursor.lastrowid
 
 
-def latest_shift(db, actor: str, topic: str) -> dict | None:
+def _reweigh(db, shift_id: int, as_of: str, *, now, params: PositionParams) -> None:
+    """Weigh the evidence behind a change: move the position and raise the level as the rules say."""
+    actor, topic, from_stance, to_stance, since, claim_id, moved, level, status = db.execute(
+        "SELECT actor, topic, from_stance, to_stance, since, claim_id, moved, level, status FROM shifts WHERE id = ?",
+        (shift_id,),
+    ).fetchone()
+    current = current_position(db, actor, topic)
+    if status == "dismissed" or current is None:
+        return
+    if moved:  # it set the position: more evidence can only make it a shift
+        if current.stance != to_stance or current.claim_id != claim_id:
+            return  # a later change has replaced it
+        verdict = weigh(ledger(db, actor, topic), Current(from_stance, since, None, None), to_stance, as_of, params)
+        level = SHIFT if verdict.strong else level
+    else:
+        if current.stance != from_stance:
+            return  # the position moved elsewhere since this change was opened
+        verdict = weigh(ledger(db, actor, topic), current, to_stance, as_of, params,
+                        confirmed_on=_confirmed_on(db, actor, topic, current))
+        level = verdict.level
+        if verdict.moves:
+            set_position(db, actor, topic, to_stance, since, claim_id=claim_id, baseline_id=None,
+                         sources=tuple(current.sources), now=now)
+            moved = 1
+    db.execute("UPDATE shifts SET level = ?, moved = ?, new_weight = ?, old_weight = ?, reason = ? WHERE id = ?",
+               (level, moved, verdict.new_weight, verdict.old_weight, verdict.reason, shift_id))
+
+
+def _open_row(db, actor: str, topic: str, current: Current, stance: str) -> int | None:
+    """The change from the current stance to ``stance`` already opened and not yet decided."""
     row = db.execute(
-        "SELECT id, to_stance, status FROM shifts WHERE actor = ? AND topic = ? AND status != 'dismissed' "
-        "ORDER BY id DESC LIMIT 1",
+        "SELECT id FROM shifts WHERE actor = ? AND topic = ? AND from_stance = ? AND to_stance = ? "
+        "AND moved = 0 AND status != 'dismissed' AND since >= ? ORDER BY id DESC LIMIT 1",
+        (actor, topic, current.stance, stance, current.since),
+    ).fetchone()
+    return row[0] if row else None
+
+
+def _setting_row(db, actor: str, topic: str, current: Current) -> int | None:
+    """The change that set the current position, if one did."""
+    if current.claim_id is None:
+        return None
+    row = db.execute(
+        "SELECT id FROM shifts WHERE actor = ? AND topic = ? AND to_stance = ? AND claim_id = ? AND moved = 1 "
+        "AND status != 'dismissed' ORDER BY id DESC LIMIT 1",
+        (actor, topic, current.stance, current.claim_id),
+    ).fetchone()
+    return row[0] if row else None
+
+
+def _confirmed_on(db, actor: str, topic: str, current: Current) -> str | None:
+    """The day an analyst confirmed the change that set the current position, or None."""
+    setter = _setting_row(db, actor, topic, current)
+    if setter is None:
+        return None
+    row = db.execute("SELECT reviewed_at FROM shifts WHERE id = ? AND status = 'confirmed'", (setter,)).fetchone()
+    return row[0][:10] if row and row[0] else None
+
+
+def ledger(db, actor: str, topic: str) -> list[Evidence]:
+    """The evidence of an actor x topic: reports that count (not of dismissed changes, not rejected claims)."""
+    rows = db.execute(
+        """SELECT h.stance, h.since, h.weight, COALESCE(h.outlet, '(unknown outlet)'), h.fingerprint, h.own_words,
+                  COALESCE(h.confidence, 0), h.official
+           FROM position_history h
+           LEFT JOIN shifts s ON s.id = h.shift_id
+           LEFT JOIN claims c ON c.id = h.claim_id
+           WHERE h.actor = ? AND h.topic = ? AND h.weight > 0 AND (s.status IS NULL OR s.status != 'dismissed')
+             AND (c.review_status IS NULL OR c.review_status != 'rejected')""",
+        (actor, topic),
+    ).fetchall()
+    return [Evidence(stance=r[0], date=r[1], weight=r[2], outlet=r[3], fingerprint=r[4], own_words=bool(r[5]),
+                     confidence=r[6], official=bool(r[7])) for r in rows]
+
+
+def current_position(db, actor: str, topic: str) -> Current | None:
+    row = db.execute(
+        "SELECT stance, since, claim_id, baseline_id, sources FROM positions WHERE actor = ? AND topic = ?",
         (actor, topic),
     ).fetchone()
-    return None if row is None else {"id": row[0], "to_stance": row[1], "status": row[2]}
+    if row is None:
+        return None
+    sources = tuple(json.loads(row[4])) if row[4] else ()
+    return Current(stance=row[0], since=row[1], claim_id=row[2], baseline_id=row[3], sources=sources)
+
+
+def set_position(db, actor: str, topic: str, stance: str, since: str, *, claim_id: int | None,
+                 baseline_id: int | None, sources: tuple[str, ...], now) -> None:
+    db.execute(
+        """INSERT INTO positions (actor, topic, stance, since, claim_id, baseline_id, sources, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (actor, topic) DO UPDATE SET stance = excluded.stance, since = excluded.since,
+               claim_id = excluded.claim_id, baseline_id = excluded.baseline_id,
+               sources = excluded.sources, updated_at = excluded.updated_at""",
+        (actor, topic, stance, since, claim_id, baseline_id, json.dumps(list(sources)), iso(now)),
+    )
+
+
+def add_source(db, actor: str, topic: str, current: Current, outlet: str | None, *, now) -> None:
+    if not outlet or outlet in current.sources:
+        return
+    db.execute(
+        "UPDATE positions SET sources = ?, updated_at = ? WHERE actor = ? AND topic = ?",
+        (json.dumps([*current.sources, outlet]), iso(now), actor, topic),
+    )
+
+
+def record_history(db, report: Report, effect: str, *, now, params: PositionParams | None = None,
+                   shift_id: int | None = None) -> None:
+    """Write a report to the ledger; with ``params`` it counts as evidence (its weight)."""
+    evidence = as_evidence(report, params or DEFAULT_PARAMS)
+    db.execute(
+        """INSERT INTO position_history (actor, topic, stance, since, claim_id, baseline_id, effect, recorded_at,
+               weight, outlet, fingerprint, own_words, official, confidence, shift_id)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        (report.actor, report.topic, report.stance, report.date, report.claim_id, report.baseline_id,
+         effect, iso(now), evidence.weight if params else 0.0, report.outlet, report.fingerprint,
+         int(evidence.own_words), int(report.official), report.confidence, shift_id),
+    )
 
 
 def refresh_corroboration(db, shift_id: int, *, now) -> int:
@@ -142,6 +265,15 @@ def review(db, shift_id: int, action: str, *, note: str | None, now) -> dict:
         (action, note, iso(now), shift_id),
     )
     reverted = False
+    if action == "confirmed":
+        db.execute("UPDATE shifts SET level = 'shift' WHERE id = ?", (shift_id,))
+        current = current_position(db, actor, topic)
+        moved = db.execute("SELECT moved FROM shifts WHERE id = ?", (shift_id,)).fetchone()[0]
+        if not moved and current is not None and current.stance == from_stance:
+            since = db.execute("SELECT since FROM shifts WHERE id = ?", (shift_id,)).fetchone()[0]
+            set_position(db, actor, topic, to_stance, since, claim_id=claim_id, baseline_id=None,
+                         sources=current.sources, now=now)
+            db.execute("UPDATE shifts SET moved = 1 WHERE id = ?", (shift_id,))
     if action == "dismissed":
         current = current_position(db, actor, topic)
         if current is not None and current.claim_id == claim_id and current.stance == to_stance:

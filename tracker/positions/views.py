@@ -52,13 +52,13 @@ def shift_table(shifts: list[dict], *, width: int = 70) -> str:
     """A readable text table of shifts (id, actor, topic, old -> new, date, evidence)."""
     if not shifts:
         return "no shifts"
-    lines = [f"{'id':>3}  {'actor':<5} {'topic':<18} {'shift':<26} {'since':<10} {'status':<9} evidence"]
+    lines = [f"{'id':>3}  {'actor':<5} {'topic':<18} {'shift':<26} {'level':<6} {'since':<10} {'status':<9} evidence"]
     for s in shifts:
         arrow = f"{s['from_stance']} -> {s['to_stance']}"
         flag = " (retro)" if s["retrospective"] else ""
         evidence = (s["new_evidence"] or "").replace("\n", " ")
         if len(evidence) > width:
             evidence = evidence[: width - 1] + "…"
-        lines.append(f"{s['id']:>3}  {s['actor']:<5} {s['topic'][:18]:<18} {arrow + flag:<26} "
+        lines.append(f"{s['id']:>3}  {s['actor']:<5} {s['topic'][:18]:<18} {arrow + flag:<26} {s.get('level') or '':<6} "
                      f"{(s['since'] or '')[:10]:<10} {s['status']:<9} {evidence}")
     return "\n".join(lines)
