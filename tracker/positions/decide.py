@@ -173,13 +173,7 @@ def weigh(ledger: list[Evidence], current: Current, stance: str, as_of: str,
     old = stance_weight(against, current.stance, as_of, params)
     recent = [e for e in against if e.stance == stance and _days(e.date, as_of) <= params.corroboration_days]
     outlets = _distinct_outlets(recent)
-    strong = []
-    if outlets >= params.corroborating_outlets:
-        strong.append(f"{outlets} outlets")
-    if any(e.official for e in recent):
-        strong.append("an official source")
-    if any(e.own_words and e.confidence >= params.own_words_confidence for e in recent):
-        strong.append("the actor's own official")
+    strong = _strength(recent, params)
     moves = new >= params.outweigh_ratio * old and new > 0 and (confirmed_on is None or bool(strong))
     level = SHIFT if moves and strong else SIGNAL
     why = f"{stance} {new:.2f} vs {current.stance} {old:.2f}; " + (
@@ -188,6 +182,19 @@ def weigh(ledger: list[Evidence], current: Current, stance: str, as_of: str,
         why += "; position held"
     return Verdict(moves=moves, strong=bool(strong), level=level, new_weight=round(new, 3), old_weight=round(old, 3),
                    outlets=outlets, reason=why)
+
+
+def _strength(items: list[Evidence], params: PositionParams) -> list[str]:
+    """What makes evidence shift-level: corroboration, an official source, the actor's own official."""
+    strong = []
+    outlets = _distinct_outlets(items)
+    if outlets >= params.corroborating_outlets:
+        strong.append(f"{outlets} outlets")
+    if any(e.official for e in items):
+        strong.append("an official source")
+    if any(e.own_words and e.confidence >= params.own_words_confidence for e in items):
+        strong.append("the actor's own official")
+    return strong
 
 
 def kind_of(from_stance: str, to_stance: str) -> str:

@@ -62,6 +62,7 @@ class Flagged:
     alerted: bool
     evidence: str
     outlet: str | None
+    reason: str | None = None  # the weights and sources that decided the level
     right: bool = False
 
 
@@ -241,7 +242,8 @@ def _matches(rule, row: dict[str, Any]) -> bool:
 def _flag(row: dict[str, Any], article: CorpusArticle, level: str, alerted: bool) -> Flagged:
     return Flagged(article=article.id, published=article.published, actor=row["actor"],
                    from_stance=row["from_stance"], to_stance=row["to_stance"], level=level, alerted=alerted,
-                   evidence=(row.get("new_evidence") or "").replace("\n", " "), outlet=row.get("new_outlet"))
+                   evidence=(row.get("new_evidence") or "").replace("\n", " "), outlet=row.get("new_outlet"),
+                   reason=row.get("reason"))
 
 
 # --- scoring -----------------------------------------------------------------
@@ -302,7 +304,7 @@ def format_replay(report: ReplayReport, *, show: bool = False) -> str:
             for f in s.flagged:
                 mark = "right" if f.right else "WRONG"
                 lines.append(f"  {mark:<5} {f.published} {f.article:<8} {f.actor:<4} {f.from_stance} -> {f.to_stance}"
-                             f"  [{f.outlet}] {f.evidence[:140]}")
+                             f" {f.level} ({f.reason})\n        [{f.outlet}] {f.evidence[:160]}")
             for g in s.missed:
                 lines.append(f"  MISSED {g.published} {g.article:<8} {g.actor:<4} {g.from_stance} -> {g.to_stance}")
     return "\n".join(lines)
