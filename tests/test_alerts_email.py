@@ -302,3 +302,16 @@ def subject(mail) -> str:
 
 def db_path_of(db) -> str:
     return db.execute("PRAGMA database_list").fetchone()[2]
+
+
+def test_signals_are_alerted_only_to_channels_that_ask_for_them(tmp_path, db, sink):
+    config = email_config(tmp_path, sink.port)  # default levels: shifts only
+    signal = add_shift(db, new_url="https://news.example.org/signal")
+    db.execute("UPDATE shifts SET level = 'signal' WHERE id = ?", (signal,))
+    shift = add_shift(db, new_url="https://news.example.org/shift")
+    clock = FixedClock(START)
+    assert enqueue(db, config, clock=clock) == 1
+    assert [r["shift_id"] for r in alert_rows(db)] == [shift]
+    wide = email_config(tmp_path, sink.port, channel_extra='levels = ["signal", "shift"]\n')
+    assert enqueue(db, wide, clock=clock) == 1
+    assert sorted(r["shift_id"] for r in alert_rows(db)) == [signal, shift]

@@ -15,11 +15,13 @@ and compares what was flagged with the changes the gold labels imply:
 * a gold change is **found** when a change of that actor to that stance is
   flagged at an article dated within ``FOUND_WITHIN_DAYS`` of it.
 
-Each level is scored on its own: ``signals`` (rows that stayed signals,
-at the article that raised them), ``shifts`` (rows at shift level, at the
-article that made them shifts), ``signals+shifts`` (every row, at the
-article that first flagged it) and ``alerts`` (shifts the alert rules of
-the config would deliver; without channels, the default rules).
+Every change (a ``shifts`` row) is dated by the article that raised it, the
+article whose sentence it shows; ``shift_on`` says when it reached shift
+level, which is later when corroboration came later. Each level is scored
+on its own: ``signals`` (changes that stayed signals), ``shifts`` (changes
+that reached shift level), ``signals+shifts`` (all) and ``alerts`` (the
+changes the alert rules of the config deliver; without channels, the
+default rules: shifts only).
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ class Flagged:
     evidence: str
     outlet: str | None
     reason: str | None = None  # the weights and sources that decided the level
+    shift_on: str | None = None  # the day it reached shift level (later, when corroboration came later)
     right: bool = False
 
 
@@ -195,14 +198,12 @@ def replay(articles: list[CorpusArticle], config, *, topic: str, corpus: str = "
     for row in rows:
         level = row["level"]
         raised = by_id[first_seen[row["id"]]]
-        flagged["signals+shifts"].append(_flag(row, raised, level, row["id"] in alerted))
-        if level == "shift":
-            made = by_id[became_shift.get(row["id"], raised.id)]
-            flagged["shifts"].append(_flag(row, made, level, row["id"] in alerted))
-            if row["id"] in alerted:
-                flagged["alerts"].append(_flag(row, made, level, True))
-        else:
-            flagged["signals"].append(_flag(row, raised, level, False))
+        made = by_id[became_shift[row["id"]]].published if row["id"] in became_shift else None
+        item = _flag(row, raised, level, row["id"] in alerted, made)
+        flagged["signals+shifts"].append(item)
+        flagged["shifts" if level == "shift" else "signals"].append(item)
+        if item.alerted:
+            flagged["alerts"].append(item)
     sequences = gold_sequences(ordered)
     changes = gold_changes(sequences, by_id)
     levels = {}
@@ -239,8 +240,8 @@ def _matches(rule, row: dict[str, Any]) -> bool:
                         level=row["level"])
 
 
-def _flag(row: dict[str, Any], article: CorpusArticle, level: str, alerted: bool) -> Flagged:
-    return Flagged(article=article.id, published=article.published, actor=row["actor"],
+def _flag(row: dict[str, Any], article: CorpusArticle, level: str, alerted: bool, shift_on: str | None) -> Flagged:
+    return Flagged(article=article.id, published=article.published, actor=row["actor"], shift_on=shift_on,
                    from_stance=row["from_stance"], to_stance=row["to_stance"], level=level, alerted=alerted,
                    evidence=(row.get("new_evidence") or "").replace("\n", " "), outlet=row.get("new_outlet"),
                    reason=row.get("reason"))
@@ -303,8 +304,9 @@ def format_replay(report: ReplayReport, *, show: bool = False) -> str:
             lines += ["", f"{name}:"]
             for f in s.flagged:
                 mark = "right" if f.right else "WRONG"
+                late = f" on {f.shift_on}" if f.shift_on and f.shift_on != f.published else ""
                 lines.append(f"  {mark:<5} {f.published} {f.article:<8} {f.actor:<4} {f.from_stance} -> {f.to_stance}"
-                             f" {f.level} ({f.reason})\n        [{f.outlet}] {f.evidence[:160]}")
+                             f" {f.level}{late} ({f.reason})\n        [{f.outlet}] {f.evidence[:160]}")
             for g in s.missed:
                 lines.append(f"  MISSED {g.published} {g.article:<8} {g.actor:<4} {g.from_stance} -> {g.to_stance}")
     return "\n".join(lines)
