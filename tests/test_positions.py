@@ -112,7 +112,7 @@ def test_first_report_starts_position_without_shift(db, articles):
 def test_change_of_stance_is_a_shift_with_both_claims(db, articles):
     old = articles.claim("DE", "oppose", "2024-02-28")
     articles.apply(old)
-    new = articles.claim("DE", "support", "2024-12-10")
+    new = articles.claim("DE", "support", "2024-12-10", speaker="Olaf Scholz")
     [shift_id] = articles.apply(new)
     row = db.execute("SELECT from_stance, to_stance, claim_id, previous_claim_id, since, status FROM shifts WHERE id = ?",
                      (shift_id,)).fetchone()
@@ -122,7 +122,7 @@ def test_change_of_stance_is_a_shift_with_both_claims(db, articles):
 
 def test_past_tense_claim_does_not_override_a_newer_position(db, articles):
     articles.apply(articles.claim("DE", "oppose", "2024-02-28"))
-    articles.apply(articles.claim("DE", "support", "2024-12-10"))
+    articles.apply(articles.claim("DE", "support", "2024-12-10", speaker="Olaf Scholz"))
     # An article of 2025 recalls what Germany said in February 2024.
     late = articles.claim("DE", "oppose", "2024-02-27", time_cue="in February 2024")
     assert articles.apply(late) == []
@@ -173,7 +173,7 @@ def test_one_shift_per_actor_per_article(db, articles):
 
 def test_dismissing_a_shift_restores_the_previous_position(db, articles):
     articles.apply(articles.claim("FR", "support", "2024-02-26"))
-    [shift_id] = articles.apply(articles.claim("FR", "oppose", "2024-12-01"))
+    [shift_id] = articles.apply(articles.claim("FR", "oppose", "2024-12-01", speaker="Emmanuel Macron"))
     with transaction(db):
         result = review(db, shift_id, "dismissed", note="misread quote", now=CLOCK.now())
     assert result["position_reverted"] is True
@@ -200,9 +200,9 @@ def often_reaffirmed(articles, actor="PL", stance="oppose"):
 def test_single_contrary_claim_against_an_often_reaffirmed_position_is_a_signal(db, articles):
     often_reaffirmed(articles)
     [shift_id] = articles.apply(articles.claim("PL", "support", "2025-02-20", outlet="Paper E"))
-    row = db.execute("SELECT level, moved, status, reason FROM shifts WHERE id = ?", (shift_id,)).fetchone()
-    assert row[:3] == ("signal", 0, "new")
-    assert row[3].endswith("position held")
+    row = db.execute("SELECT level, status, reason FROM shifts WHERE id = ?", (shift_id,)).fetchone()
+    assert row[:2] == ("signal", "new")
+    assert row[2].endswith("position held")
     assert position(db, "PL") == "oppose"
 
 
@@ -211,8 +211,7 @@ def test_a_second_outlet_makes_it_a_shift(db, articles):
     [shift_id] = articles.apply(articles.claim("NL", "support", "2025-02-18", outlet="Paper B"))
     assert shifts(db)[-1]["level"] == "signal"
     assert articles.apply(articles.claim("NL", "support", "2025-02-19", outlet="Paper C")) == []
-    assert db.execute("SELECT level, moved, corroboration FROM shifts WHERE id = ?", (shift_id,)).fetchone() \
-        == ("shift", 1, 2)
+    assert db.execute("SELECT level, corroboration FROM shifts WHERE id = ?", (shift_id,)).fetchone() == ("shift", 2)
     assert position(db, "NL") == "support"
 
 
@@ -228,8 +227,7 @@ def test_leaders_own_words_make_a_shift(db, articles):
     articles.apply(articles.claim("DE", "support", "2024-12-10", outlet="Wire A"))
     [shift_id] = articles.apply(articles.claim("DE", "oppose", "2025-02-18", outlet="Paper B",
                                                speaker="Olaf Scholz", confidence=0.9))
-    assert db.execute("SELECT level, moved, kind FROM shifts WHERE id = ?", (shift_id,)).fetchone() \
-        == ("shift", 1, "reversal")
+    assert db.execute("SELECT level, kind FROM shifts WHERE id = ?", (shift_id,)).fetchone() == ("shift", "reversal")
     assert "the actor's own official" in db.execute("SELECT reason FROM shifts").fetchone()[0]
     assert position(db, "DE") == "oppose"
 
@@ -284,7 +282,7 @@ def test_confirmed_shift_is_not_undone_by_the_weights(db, articles):
         result = review(db, shift_id, "confirmed", note="Meloni's office confirmed", now=CLOCK.now())
     assert result["status"] == "confirmed"
     assert position(db, "IT") == "support"
-    assert db.execute("SELECT level, moved FROM shifts WHERE id = ?", (shift_id,)).fetchone() == ("shift", 1)
+    assert db.execute("SELECT level FROM shifts WHERE id = ?", (shift_id,)).fetchone() == ("shift",)
     # The old stance's weight and a new third-party report of it do not undo the verdict.
     articles.apply(articles.claim("IT", "oppose", "2025-02-25", outlet="Paper F"))
     assert position(db, "IT") == "support"

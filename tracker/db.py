@@ -243,8 +243,8 @@ def _m002_publish_views(db: sqlite_utils.Database) -> None:
 def _m003_position_evidence(db: sqlite_utils.Database) -> None:
     # Evidence-weighted positions (tracker/positions/decide.py): each report in
     # position_history carries its weight and source; a shift has a level
-    # (signal | shift), a kind and whether it moved the position.
-    for column in ("level TEXT NOT NULL DEFAULT 'shift'", "kind TEXT", "moved INTEGER NOT NULL DEFAULT 1",
+    # (signal | shift: only a shift moves the position) and a kind.
+    for column in ("level TEXT NOT NULL DEFAULT 'shift'", "kind TEXT",
                    "new_weight REAL", "old_weight REAL", "reason TEXT"):
         db.execute(f"ALTER TABLE shifts ADD COLUMN {column}")
     db.execute("""UPDATE shifts SET kind = CASE WHEN to_stance = 'conditional' THEN 'softening'
@@ -259,7 +259,7 @@ def _m003_position_evidence(db: sqlite_utils.Database) -> None:
     db.execute("""
     CREATE VIEW shift_evidence AS
     SELECT s.id AS shift_id, s.actor, s.topic, s.from_stance, s.to_stance, s.since, s.detected_at,
-           s.status, s.level, s.kind, s.moved, s.reason, s.corroboration, s.confidence, s.retrospective,
+           s.status, s.level, s.kind, s.reason, s.corroboration, s.confidence, s.retrospective,
            nc.evidence AS new_evidence, nc.speaker AS new_speaker, nc.outlet AS new_outlet,
            nc.url AS new_url, COALESCE(nc.said_at, nc.published_at) AS new_date,
            COALESCE(pc.evidence, b.evidence) AS old_evidence,

@@ -64,7 +64,7 @@ class PositionParams:
     outweigh_ratio: float = 1.5
     corroborating_outlets: int = 2
     corroboration_days: int = 14
-    own_words_confidence: float = 0.8
+    own_words_confidence: float = 0.7
     future_tolerance_s: int = 86400
     earliest_year: int = 1990
 
@@ -115,8 +115,8 @@ class Evidence:
 
 @dataclass(frozen=True)
 class Verdict:
-    moves: bool
-    strong: bool  # corroborated, official, or the actor's own official: shift-level evidence
+    moves: bool  # a shift: the position moves
+    strong: bool  # corroborated, official, or the actor's own official
     level: str
     new_weight: float
     old_weight: float
@@ -174,8 +174,8 @@ def weigh(ledger: list[Evidence], current: Current, stance: str, as_of: str,
     recent = [e for e in against if e.stance == stance and _days(e.date, as_of) <= params.corroboration_days]
     outlets = _distinct_outlets(recent)
     strong = _strength(recent, params)
-    moves = new >= params.outweigh_ratio * old and new > 0 and (confirmed_on is None or bool(strong))
-    level = SHIFT if moves and strong else SIGNAL
+    moves = new >= params.outweigh_ratio * old and new > 0 and bool(strong)
+    level = SHIFT if moves else SIGNAL
     why = f"{stance} {new:.2f} vs {current.stance} {old:.2f}; " + (
         ", ".join(strong) if strong else f"{outlets} outlet{'s' if outlets != 1 else ''}")
     if not moves:

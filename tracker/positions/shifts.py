@@ -63,11 +63,10 @@ def _apply_one(db, report: Report, *, now, params: PositionParams) -> int | None
         record_history(db, report, effect, now=now, params=params, shift_id=setter)
         add_source(db, report.actor, report.topic, current, report.outlet, now=now)
         if setter is not None:
-            _reweigh(db, setter, report.date, now=now, params=params)
             refresh_corroboration(db, setter, now=now)
         return None
     assert effect == CONTRARY
-    row = _open_row(db, report.actor, report.topic, current, report.stance)
+    row = _open_row(db, report.actor, report.topic, current, report, params)
     opened = row is None
     if opened:
         row = _record_shift(db, current, report, now=now, params=params)
@@ -82,8 +81,8 @@ def _record_shift(db, current: Current, report: Report, *, now, params: Position
     cursor = db.execute(
         """INSERT INTO shifts (actor, topic, from_stance, to_stance, detected_at, since, claim_id,
                previous_claim_id, previous_baseline_id, confidence, retrospective, corroboration, status,
-               level, kind, moved)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 'new', 'signal', ?, 0)""",
+               level, kind)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 'new', 'signal', ?)""",
         (report.actor, report.topic, current.stance, report.stance, iso(now), report.date, report.claim_id,
          current.claim_id, current.baseline_id, round(confidence, 3), int(report.retrospective),
          kind_of(current.stance, report.stance)),
@@ -92,39 +91,33 @@ def _record_shift(db, current: Current, report: Report, *, now, params: Position
 
 
 def _reweigh(db, shift_id: int, as_of: str, *, now, params: PositionParams) -> None:
-    """Weigh the evidence behind a change: move the position and raise the level as the rules say."""
-    actor, topic, from_stance, to_stance, since, claim_id, moved, level, status = db.execute(
-        "SELECT actor, topic, from_stance, to_stance, since, claim_id, moved, level, status FROM shifts WHERE id = ?",
+    """Weigh the evidence behind an open change (a signal): it becomes a shift and moves the
+    position when the rules say so."""
+    actor, topic, from_stance, to_stance, since, claim_id, level, status = db.execute(
+        "SELECT actor, topic, from_stance, to_stance, since, claim_id, level, status FROM shifts WHERE id = ?",
         (shift_id,),
     ).fetchone()
     current = current_position(db, actor, topic)
-    if status == "dismissed" or current is None:
-        return
-    if moved:  # it set the position: more evidence can only make it a shift
-        if current.stance != to_stance or current.claim_id != claim_id:
-            return  # a later change has replaced it
-        verdict = weigh(ledger(db, actor, topic), Current(from_stance, since, None, None), to_stance, as_of, params)
-        level = SHIFT if verdict.strong else level
-    else:
-        if current.stance != from_stance:
-            return  # the position moved elsewhere since this change was opened
-        verdict = weigh(ledger(db, actor, topic), current, to_stance, as_of, params,
-                        confirmed_on=_confirmed_on(db, actor, topic, current))
-        level = verdict.level
-        if verdict.moves:
-            set_position(db, actor, topic, to_stance, since, claim_id=claim_id, baseline_id=None,
-                         sources=tuple(current.sources), now=now)
-            moved = 1
-    db.execute("UPDATE shifts SET level = ?, moved = ?, new_weight = ?, old_weight = ?, reason = ? WHERE id = ?",
-               (level, moved, verdict.new_weight, verdict.old_weight, verdict.reason, shift_id))
+    if status == "dismissed" or level == SHIFT or current is None or current.stance != from_stance:
+        return  # decided already, or the position has moved elsewhere since the change was opened
+    verdict = weigh(ledger(db, actor, topic), current, to_stance, as_of, params,
+                    confirmed_on=_confirmed_on(db, actor, topic, current))
+    if verdict.moves:
+        set_position(db, actor, topic, to_stance, since, claim_id=claim_id, baseline_id=None,
+                     sources=tuple(current.sources), now=now)
+    db.execute("UPDATE shifts SET level = ?, new_weight = ?, old_weight = ?, reason = ? WHERE id = ?",
+               (verdict.level, verdict.new_weight, verdict.old_weight, verdict.reason, shift_id))
 
 
-def _open_row(db, actor: str, topic: str, current: Current, stance: str) -> int | None:
-    """The change from the current stance to ``stance`` already opened and not yet decided."""
+def _open_row(db, actor: str, topic: str, current: Current, report: Report, params: PositionParams) -> int | None:
+    """The signal of a change from the current stance to the report's, still open: its last
+    report is at most ``corroboration_days`` old."""
     row = db.execute(
-        "SELECT id FROM shifts WHERE actor = ? AND topic = ? AND from_stance = ? AND to_stance = ? "
-        "AND moved = 0 AND status != 'dismissed' AND since >= ? ORDER BY id DESC LIMIT 1",
-        (actor, topic, current.stance, stance, current.since),
+        """SELECT s.id FROM shifts s WHERE s.actor = ? AND s.topic = ? AND s.from_stance = ? AND s.to_stance = ?
+               AND s.level = 'signal' AND s.status != 'dismissed' AND s.since >= ?
+               AND julianday(?) - julianday((SELECT max(h.since) FROM position_history h WHERE h.shift_id = s.id)) <= ?
+           ORDER BY s.id DESC LIMIT 1""",
+        (actor, topic, current.stance, report.stance, current.since, report.date, params.corroboration_days),
     ).fetchone()
     return row[0] if row else None
 
@@ -134,7 +127,7 @@ def _setting_row(db, actor: str, topic: str, current: Current) -> int | None:
     if current.claim_id is None:
         return None
     row = db.execute(
-        "SELECT id FROM shifts WHERE actor = ? AND topic = ? AND to_stance = ? AND claim_id = ? AND moved = 1 "
+        "SELECT id FROM shifts WHERE actor = ? AND topic = ? AND to_stance = ? AND claim_id = ? AND level = 'shift' "
         "AND status != 'dismissed' ORDER BY id DESC LIMIT 1",
         (actor, topic, current.stance, current.claim_id),
     ).fetchone()
@@ -265,15 +258,13 @@ def review(db, shift_id: int, action: str, *, note: str | None, now) -> dict:
         (action, note, iso(now), shift_id),
     )
     reverted = False
-    if action == "confirmed":
-        db.execute("UPDATE shifts SET level = 'shift' WHERE id = ?", (shift_id,))
+    if action == "confirmed":  # the analyst's verdict: the change is a shift and sets the position
+        level, since = db.execute("SELECT level, since FROM shifts WHERE id = ?", (shift_id,)).fetchone()
         current = current_position(db, actor, topic)
-        moved = db.execute("SELECT moved FROM shifts WHERE id = ?", (shift_id,)).fetchone()[0]
-        if not moved and current is not None and current.stance == from_stance:
-            since = db.execute("SELECT since FROM shifts WHERE id = ?", (shift_id,)).fetchone()[0]
+        if level != SHIFT and current is not None and current.stance == from_stance:
             set_position(db, actor, topic, to_stance, since, claim_id=claim_id, baseline_id=None,
                          sources=current.sources, now=now)
-            db.execute("UPDATE shifts SET moved = 1 WHERE id = ?", (shift_id,))
+        db.execute("UPDATE shifts SET level = 'shift' WHERE id = ?", (shift_id,))
     if action == "dismissed":
         current = current_position(db, actor, topic)
         if current is not None and current.claim_id == claim_id and current.stance == to_stance:

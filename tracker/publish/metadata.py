@@ -27,10 +27,10 @@ _ACTOR = "who holds the stance: ISO 3166-1 alpha-2 country code, or EU, NATO, UN
 _TOPIC = "topic id (kebab-case), e.g. troops-to-ukraine"
 
 _LEVEL_COLUMNS = {
-    "level": "signal (seen once, not yet borne out; not alerted by default) | shift (corroborated, official, "
-             "or the actor's own official)",
+    "level": "signal (contrary evidence not yet borne out: the position holds; not alerted by default) | "
+             "shift (the new stance outweighs the old and is corroborated, official, or the actor's own "
+             "official: the position moved)",
     "kind": "reversal (support <-> oppose) | softening (to conditional) | hardening (from conditional)",
-    "moved": "1 when the change moved the current position (the new stance outweighed the old)",
     "reason": "the weights and sources that decided the level",
 }
 
