@@ -174,8 +174,14 @@ def weigh(ledger: list[Evidence], current: Current, stance: str, as_of: str,
     recent = [e for e in against if e.stance == stance and _days(e.date, as_of) <= params.corroboration_days]
     outlets = _distinct_outlets(recent)
     strong = _strength(recent, params)
-    moves = new >= params.outweigh_ratio * old and new > 0 and bool(strong)
-    level = SHIFT if moves else SIGNAL
+    outweighs = new >= params.outweigh_ratio * old and new > 0
+    # Where no position is established yet (the old stance rests on one third-party
+    # report), the newest information wins, as a signal; an established position
+    # (or one an analyst confirmed) moves only for a shift.
+    established = confirmed_on is not None or bool(_strength([e for e in against if e.stance == current.stance],
+                                                             params))
+    moves = outweighs and (bool(strong) or not established)
+    level = SHIFT if moves and strong else SIGNAL
     why = f"{stance} {new:.2f} vs {current.stance} {old:.2f}; " + (
         ", ".join(strong) if strong else f"{outlets} outlet{'s' if outlets != 1 else ''}")
     if not moves:
