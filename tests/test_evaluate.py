@@ -136,3 +136,94 @@ def test_cli_eval_missing_gold_exits_2(config, tmp_path):
     result = CliRunner().invoke(main, ["--config", str(config), "eval", str(tmp_path / "x.jsonl")])
     assert result.exit_code == 2
     assert f"{tmp_path / 'x.jsonl'}: no such gold file" in result.output
+
+
+# --- several files, topics and languages ------------------------------------------------
+
+
+def _write_jsonl(path: Path, rows: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def two_topics(tmp_path):
+    troops = _write_jsonl(tmp_path / "troops.jsonl", [
+        {"id": "t1", "published": "2025-03-10", "language": "en", "topic": "troops-to-ukraine",
+         "text": "Denmark is ready to send troops to Ukraine.",
+         "gold": [{"actor": "DK", "stance": "support", "evidence": "Denmark is ready to send troops to Ukraine"}]},
+        {"id": "t2", "published": "2025-03-10", "language": "en", "topic": "troops-to-ukraine",
+         "text": "Hungary flatly rejected sending troops to Ukraine.",
+         "gold": [{"actor": "PL", "stance": "oppose"}]},
+        {"id": "t3", "published": "2025-03-10", "language": "de", "topic": "troops-to-ukraine",
+         "text": "Polen schließt die Entsendung von Soldaten in die Ukraine aus.",
+         "gold": [{"actor": "PL", "stance": "oppose"}]},
+        {"id": "t4", "published": "2025-03-10", "language": "en", "topic": "troops-to-ukraine",
+         "text": "Norway is willing to send soldiers to Ukraine.",
+         "gold": [{"actor": "NO", "stance": "support"}]},
+    ])
+    nato = _write_jsonl(tmp_path / "nato.jsonl", [
+        {"id": "n1", "published": "2025-02-13", "language": "en", "topic": "ukraine-nato-membership",
+         "text": "U.S. Defense Secretary Pete Hegseth said Ukraine's NATO membership is off the table.",
+         "gold": [{"actor": "US", "stance": "oppose"}]},
+    ])
+    return troops, nato
+
+
+def test_several_files_are_scored_per_topic_and_language(engine, two_topics):
+    from tracker.evaluate import evaluate_files
+
+    evaluation = evaluate_files(two_topics, engine)
+    assert set(evaluation.by_topic) == {"troops-to-ukraine", "ukraine-nato-membership"}
+    assert evaluation.by_topic["ukraine-nato-membership"].overall.tp == 1
+    troops = evaluation.by_topic["troops-to-ukraine"].overall
+    assert (troops.tp, troops.fp, troops.fn) == (2, 1, 2)
+    assert set(evaluation.by_language) == {"de", "en"}
+    assert evaluation.by_language["de"].overall.fn == 1 and evaluation.by_language["de"].overall.tp == 0
+    assert evaluation.overall.overall.tp == 3
+    assert evaluation.overall.evidence_checked == 1 and evaluation.overall.evidence_overlap == 1
+    causes = sorted((e.cause, e.actor) for e in evaluation.overall.errors)
+    assert causes == [("missed-actor", "PL"), ("missed-actor", "PL"), ("unlabelled-actor", "HU")]
+
+
+def test_held_back_split_is_every_fourth_document_by_id(engine, two_topics):
+    from tracker.evaluate import evaluate_files
+
+    held = evaluate_files(two_topics, engine, split="held-back")
+    tuned = evaluate_files(two_topics, engine, split="tuned")
+    assert held.by_topic["troops-to-ukraine"].documents == 1  # t4: the 4th id of its file
+    assert held.overall.overall.tp == 1 and "ukraine-nato-membership" not in held.by_topic
+    assert tuned.by_topic["troops-to-ukraine"].documents == 3
+    assert tuned.by_topic["ukraine-nato-membership"].documents == 1
+
+
+def test_cli_eval_several_files_json_and_grouped_errors(config, two_topics):
+    troops, nato = two_topics
+    result = CliRunner().invoke(main, ["--config", str(config), "eval", str(troops), str(nato), "--json",
+                                       "--show-errors"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["topics"]["ukraine-nato-membership"]["overall"]["tp"] == 1
+    assert data["languages"]["de"]["overall"] == {"tp": 0, "fp": 0, "fn": 1, "precision": 1.0, "recall": 0.0,
+                                                  "f1": 0.0}
+    assert {e["cause"] for e in data["overall"]["errors"]} == {"missed-actor", "unlabelled-actor"}
+    text = CliRunner().invoke(main, ["--config", str(config), "eval", str(troops), str(nato), "--show-errors",
+                                     "--language", "en"]).output
+    assert "topic ukraine-nato-membership: 1 documents, 1 labels (+0 ambiguous)" in text
+    assert "unlabelled-actor (1): a claim for an actor the article gives no stance on this topic" in text
+    assert "FP   t2 HU oppose: Hungary flatly rejected sending troops to Ukraine." in text
+    assert "[de]" not in text
+
+
+def test_a_false_positive_whose_evidence_does_not_name_its_actor_is_its_own_class(engine):
+    from tracker.stance import names_actor
+
+    doc = GoldDoc("e1", "t", "2025-03-10", (GoldLabel("DK", "support"),))
+    unnamed = Claim(actor="EE", topic="troops-to-ukraine", stance="support", confidence=0.8,
+                    evidence="It is still unclear which countries will commit troops to Ukraine.")
+    named = Claim(actor="LV", topic="troops-to-ukraine", stance="support", confidence=0.8,
+                  evidence="Latvia is ready to send troops to Ukraine.")
+    report = score([doc], {"e1": [unnamed, named]}, names_actor=lambda d, text, actor: names_actor(
+        engine, text, actor, d.published))
+    assert sorted((e.cause, e.actor) for e in report.errors) == [
+        ("evidence-lacks-actor", "EE"), ("missed-actor", "DK"), ("unlabelled-actor", "LV")]

@@ -48,6 +48,12 @@ _NOT_NAME_WORDS = frozenset(
 )
 LEAD_SENTENCES = 3
 _OBJECT_FOLLOWS = re.compile(r"\s+(?:in|at|on|with|to|of)\b", re.IGNORECASE)
+_VERB_AFTER = re.compile(r"(?:\s+[A-Z][\w’'-]+)*\s+(?:has\s+|had\s+|have\s+|was\s+|were\s+)?[a-z]+(?:ed|s)\b")
+_RELATIVE_SUBJECT = re.compile(r",\s+(?:which|who)\s+(?:has\s+|have\s+|had\s+|still\s+|also\s+)?[a-z]+(?:s|ed)\b")
+_INNER_SUBJECT = re.compile(
+    r"\b(?:which|what|how many|whichever)\s+(?:\w+\s+){0,2}?(?:countries|states|nations|allies|members|governments|"
+    r"partners|leaders)\b", re.IGNORECASE)
+_THAT_BEFORE = re.compile(r"\b(?:that|whether)\s+(?:the\s+)?$", re.IGNORECASE)
 _HUMAN_PRONOUN = re.compile(r"(?<![\w'’])(he|she|He|She)(?![\w'’])")
 
 
@@ -143,14 +149,19 @@ def extract_claims(
         said_at = estimate_said_at(time_cue, published)
         seen: set[tuple[str, str, str]] = set()
         clauses = split_clauses(s, lexicon.clause_splitter, lexicon.fronted)
+        closing = _closing_speaker(s, holders) if len(clauses) > 1 else None
         for clause in clauses:
             c_text = clause.text
             offset = clause.start
             c_holders = [h for h in holders if clause.start <= h.start < clause.end]
             if not c_holders:
                 c_holders = _resolve_pronoun_holder(c_text, offset, state, persons, lexicon, sentence.index)
+            if not c_holders and closing is not None and closing.start >= clause.end:
+                c_holders = [closing]  # "It's too early ..., as Russia is ..., Kallas said": her words
+            c_holders = _on_record(c_holders, c_text, s, lexicon)
             for topic in topics:
-                t_holders = [h for h in c_holders if not topic.is_subject_matter(h, s)]
+                t_holders = [h for h in c_holders
+                             if not topic.is_subject_matter(h, s) or _wills(s, h.end, lexicon)]
                 in_clause = [(a, b, contrary) for a, b, contrary in live[topic.id] if clause.start <= a < clause.end]
                 anchors = [(a - offset, b - offset) for a, b, _ in in_clause]
                 if not anchors and not _back_referenced(c_text, topic, lexicon, state, sentence.index, live, clause):
@@ -164,6 +175,8 @@ def extract_claims(
                 ))
                 if decision is None:
                     continue
+                if decision.cue_start is not None:
+                    t_holders = governing_holders(t_holders, s, offset + decision.cue_start, lexicon, decision.stance)
                 stance = decision.stance
                 if in_clause and all(contrary for _, _, contrary in in_clause) and stance != "conditional":
                     stance = "oppose" if stance == "support" else "support"  # backing neutrality opposes membership
@@ -193,6 +206,82 @@ def extract_claims(
         if subject is not None:
             state.last_person = subject
     return claims
+
+
+def governing_holders(holders: list[Holder], s: str, cue: int, lexicon: Lexicon, stance: str) -> list[Holder]:
+    """The holders a stance cue belongs to: the subject nearest before it, with the actors
+    coordinated or apposed to it ("France, the U.K. and Italy", "German Chancellor Scholz").
+
+    A holder cut from the cue by a verb is someone else: the reporter in "Trump said Putin was
+    ready", the welcomer in "Starmer welcomed Albanese's commitment", the one who "urged leaders
+    to dismiss Putin's opposition". Holders named after the cue count only when none comes before
+    it (a quote before its speaker: "We are ready," Scholz said).
+    """
+    before = [h for h in holders if h.start < cue]
+    if not before:  # the subject of a later "that" clause holds that clause, not the cue before it
+        return [h for h in holders if not (_THAT_BEFORE.search(s[max(0, h.start - 20):h.start])
+                                           and not _REPORTING.match(s[h.end:]))]
+    nearest = max(before, key=lambda h: h.start)
+    if _INNER_SUBJECT.search(s, nearest.end, cue):
+        return []  # "Macron refused to specify which countries would send troops": theirs, unnamed
+    kept = [nearest]
+    for h in sorted(before, key=lambda h: -h.start):
+        if h is nearest:
+            continue
+        first = min(kept, key=lambda k: k.start)
+        if h.end <= first.start and not _joined(s[h.end:first.start], lexicon):
+            own = lexicon.find_cues(s[h.end:first.start])
+            if not own or own[0].stance != stance:
+                break
+        kept.append(h)
+    return sorted(kept, key=lambda h: h.start)
+
+
+_JOINER_WORDS = frozenset("""and or the of 's ’s ' both as well together along with including its their
+    his her new acting incoming outgoing top""".split())
+
+
+def _joined(between: str, lexicon: Lexicon) -> bool:
+    """Is the text between two holder mentions only a list or an apposition (no verb between)?"""
+    for word in _WORD.findall(between):
+        lower = word.lower()
+        if not word[:1].isalnum() or word[:1].isupper() or lower in _JOINER_WORDS or lower in _TITLE_WORDS:
+            continue
+        if lower in lexicon.titles or lexicon.roles.fullmatch(lower):
+            continue
+        return False
+    return True
+
+
+def _closing_speaker(s: str, holders: list[Holder]) -> Holder | None:
+    """The speaker of a sentence that ends with "..., X said (on Monday)."."""
+    for h in reversed(holders):
+        verb = _REPORTING.match(s[h.end:])
+        if verb and len(s) - h.end - verb.end() <= 30 and not any(o.start > h.start for o in holders):
+            return h
+    return None
+
+
+def _on_record(holders: list[Holder], c_text: str, s: str, lexicon: Lexicon) -> list[Holder]:
+    """Holders minus those only unnamed sources or reports speak for: a clause framed by "it
+    says", "according to sources" loses every holder but a named official; "Germany is
+    reportedly ready" loses Germany."""
+    if lexicon.hearsay.search(c_text):
+        return [h for h in holders if h.via == "official"]
+    return [h for h in holders if not _hearsay_after(s, h.end, lexicon)]
+
+
+def _wills(s: str, end: int, lexicon: Lexicon) -> bool:
+    """Is the mention the subject of a verb of will ("Kyiv, which wants to join", "Ukraine insists")?"""
+    tail = s[end:end + 60]
+    starts = [m.start() for m in re.finditer(r"[\w'’]+", tail)][:3]
+    return any(lexicon.subject_matter_verbs.match(tail, pos) for pos in starts)
+
+
+def _hearsay_after(s: str, end: int, lexicon: Lexicon) -> bool:
+    tail = s[end:end + 60]
+    starts = [m.start() for m in re.finditer(r"[\w'’]+", tail)][:3]
+    return any(lexicon.hearsay_adverbs.match(tail, pos) for pos in starts)
 
 
 def index_ok(state: _DocState, topic: TopicMatcher, index: int, lexicon: Lexicon) -> bool:
@@ -258,15 +347,24 @@ def _analyse_mentions(s: str, mentions, lexicon: Lexicon) -> tuple[list[Holder],
 def _chains(s: str, mentions) -> list[list]:
     """Mentions joined by commas/and/or ("Germany, Poland, and the Czech Republic") form one chain."""
     chains: list[list] = []
-    for m in mentions:
+    for n, m in enumerate(mentions):
         if chains:
             prev = chains[-1][-1]
             between = s[prev.end:m.start]
+            if between.strip() == "," and _titles_a_speaker(m, mentions[n + 1:n + 2]):
+                chains.append([m])  # "...membership of NATO, U.S. Adviser Jake Sullivan said": a new subject
+                continue
             if re.fullmatch(r"\s*(?:,\s*(?:and\s+|or\s+)?|and\s+|or\s+|as\s+well\s+as\s+|&\s*)(?:the\s+)?", between, re.I):
                 chains[-1].append(m)
                 continue
         chains.append([m])
     return chains
+
+
+def _titles_a_speaker(m, following) -> bool:
+    """Is the mention the country of the official named right after it ("U.S. Adviser Jake Sullivan")?"""
+    return bool(following) and following[0].via == "official" and following[0].start - m.end <= 60 \
+        and set(following[0].codes) & set(m.codes) != set()
 
 
 def _words_before(s: str, start: int, n: int = 8) -> list[str]:
@@ -283,9 +381,13 @@ def _oblique(s: str, start: int, end: int, lexicon: Lexicon) -> bool:
     if i < 0:
         return False
     governor = raw[i].lower().replace("’", "'")
-    possessed = re.match(r"^(?:'s|’s|')\s+(?:[a-z-]+\s+)??([a-z]+)\b", s[end:])
+    possessed = re.match(r"^(?:'s|’s|'|’)\s+(?:[a-z-]+\s+)??([a-z]+)\b", s[end:])
     if possessed and possessed.group(1) in lexicon.possessed_cues:
         return False  # "support for Macron's proposal": France holds the proposal
+    if _RELATIVE_SUBJECT.match(s, end):
+        return False  # "a non-starter for Kyiv, which wants to join": the subject of its relative clause
+    if governor in lexicon.clause_subordinators and _VERB_AFTER.match(s, end):
+        return False  # ", after Macron refused to rule out ...": the subject of a clause of its own
     if governor in lexicon.subordinators:
         return True  # "only if the United States provides...": the condition's subject
     if governor in lexicon.prepositions:
@@ -311,13 +413,13 @@ def _skippable(word: str, lexicon: Lexicon) -> bool:
         return True
     if lower in lexicon.prepositions or lower in lexicon.subject_openers:
         return False  # a capitalised "After" or "In" opening the sentence still governs
-    return word[:1].isupper() or lower in _TITLE_WORDS
+    return word[:1].isupper() or lower in _TITLE_WORDS or lexicon.roles.fullmatch(lower) is not None
 
 
 _TITLE_WORDS = frozenset(
     """prime minister president chancellor foreign defence defense secretary general envoy special
     presidential leader opposition spokesperson spokesman spokeswoman official government head of state
-    deputy vice ambassador premier counterpart chief minister's president's""".split()
+    deputy vice ambassador premier counterpart chief minister's president's top diplomat""".split()
 ) - {"of"}
 
 

@@ -33,6 +33,7 @@ class StanceDecision:
     stance: str  # support | conditional | oppose
     confidence: float
     cue: str | None = None  # the words that decided, for explanations
+    cue_start: int | None = None  # where they start in the clause; None: every holder of the clause takes it
 
 
 class StanceClassifier(Protocol):
@@ -79,7 +80,7 @@ class RuleClassifier:
             confidence -= 0.1
         if not clause.anchors:
             confidence -= 0.1
-        return StanceDecision(stance, round(max(confidence, 0.1), 2), best.text)
+        return StanceDecision(stance, round(max(confidence, 0.1), 2), best.text, best.start)
 
 
 def _rank(hit: CueHit) -> int:
