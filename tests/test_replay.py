@@ -41,10 +41,11 @@ def test_replay_scores_each_level(tmp_path):
 
 def test_show_lists_each_change_with_its_evidence_and_the_misses(tmp_path):
     output = run(tmp_path, "--show").output
-    assert "  WRONG 2025-02-12 r07      PL   support -> oppose signal (" in output
+    assert ("  right 2025-02-01 r03      DE   oppose -> support: shift on 2025-02-03, alerted (support "
+            in output)
+    assert "  WRONG 2025-02-12 r07      PL   support -> oppose: signal, not alerted (" in output
     assert "[Outlet F] Poland would not send troops to Ukraine." in output
-    assert "  right 2025-02-01 r03      DE   oppose -> support shift on 2025-02-03 (" in output
-    assert "  MISSED 2025-02-01 r03      DE   oppose -> support" in output  # at signal level
+    assert "  found  2025-02-01 r03      DE   oppose -> support (shifts, signals+shifts, alerts)" in output
 
 
 def test_json_and_holdout(tmp_path):

@@ -300,15 +300,18 @@ def format_replay(report: ReplayReport, *, show: bool = False) -> str:
         lines.append(f"{name:<15} {len(s.flagged):>7} {s.right:>5} {len(s.found):>5} "
                      f"{s.precision:>9.3f} {s.recall:>6.3f} {s.f1:>5.3f}")
     if show:
-        for name, s in report.levels.items():
-            lines += ["", f"{name}:"]
-            for f in s.flagged:
-                mark = "right" if f.right else "WRONG"
-                late = f" on {f.shift_on}" if f.shift_on and f.shift_on != f.published else ""
-                lines.append(f"  {mark:<5} {f.published} {f.article:<8} {f.actor:<4} {f.from_stance} -> {f.to_stance}"
-                             f" {f.level}{late} ({f.reason})\n        [{f.outlet}] {f.evidence[:160]}")
-            for g in s.missed:
-                lines.append(f"  MISSED {g.published} {g.article:<8} {g.actor:<4} {g.from_stance} -> {g.to_stance}")
+        lines += ["", "changes flagged, oldest first (level; alerted or not):"]
+        for f in report.levels["signals+shifts"].flagged:
+            mark = "right" if f.right else "WRONG"
+            late = f" on {f.shift_on}" if f.shift_on and f.shift_on != f.published else ""
+            sent = "alerted" if f.alerted else "not alerted"
+            lines.append(f"  {mark:<5} {f.published} {f.article:<8} {f.actor:<4} {f.from_stance} -> {f.to_stance}:"
+                         f" {f.level}{late}, {sent} ({f.reason})\n        [{f.outlet}] {f.evidence[:160]}")
+        lines += ["", "gold changes (the levels that found each):"]
+        for g in report.gold_changes:
+            found = [name for name, s in report.levels.items() if g in s.found]
+            lines.append(f"  {'found' if found else 'MISSED':<6} {g.published} {g.article:<8} {g.actor:<4} "
+                         f"{g.from_stance} -> {g.to_stance}" + (f" ({', '.join(found)})" if found else ""))
     return "\n".join(lines)
 
 
