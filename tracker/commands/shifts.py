@@ -36,12 +36,14 @@ def baseline_command(app: App, seeds_dir: Path) -> None:
 
 @click.command("shifts")
 @click.option("--status", type=click.Choice(["new", "confirmed", "dismissed"]), help="Only this status.")
+@click.option("--level", type=click.Choice(["signal", "shift"]),
+              help="Only signals (not yet borne out) or only shifts.")
 @click.option("--limit", type=int, default=None, help="At most N shifts.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per shift.")
 @pass_app
-def shifts_command(app: App, status: str | None, limit: int | None, as_json: bool) -> None:
-    """List detected shifts with their evidence."""
-    shifts = list_shifts(app.open_db(), status=status, limit=limit)
+def shifts_command(app: App, status: str | None, level: str | None, limit: int | None, as_json: bool) -> None:
+    """List detected shifts and signals with their evidence."""
+    shifts = list_shifts(app.open_db(), status=status, level=level, limit=limit)
     if as_json:
         for shift in shifts:
             click.echo(json.dumps(shift, ensure_ascii=False))

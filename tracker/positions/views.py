@@ -9,11 +9,15 @@ from tracker.errors import AlertError
 from tracker.models import Shift
 
 
-def list_shifts(db, *, status: str | None = None, limit: int | None = None, ids=None) -> list[dict[str, Any]]:
+def list_shifts(db, *, status: str | None = None, level: str | None = None, limit: int | None = None,
+                ids=None) -> list[dict[str, Any]]:
     where, params = [], []
     if status:
         where.append("status = ?")
         params.append(status)
+    if level:
+        where.append("level = ?")
+        params.append(level)
     if ids is not None:
         ids = list(ids)
         where.append(f"shift_id IN ({', '.join('?' * len(ids))})")
