@@ -70,4 +70,4 @@ def test_a_corpus_line_without_a_date_names_the_line(tmp_path):
     bad.write_text('{"id": "x", "text": "Poland is ready."}\n', encoding="utf-8")
     result = CliRunner().invoke(main, ["--config", str(write_config(tmp_path, "")), "eval", "--replay", str(bad)])
     assert result.exit_code == 2
-    assert f'{bad}:1: a replayed article needs "id", "text" and "published" (YYYY-MM-DD)' in result.output
+    assert f"{bad}: article 'x' has no \"published\" date (YYYY-MM-DD); a replayed article needs one" in result.output

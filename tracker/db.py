@@ -255,23 +255,10 @@ def _m003_position_evidence(db: sqlite_utils.Database) -> None:
         db.execute(f"ALTER TABLE position_history ADD COLUMN {column}")
     db.execute("ALTER TABLE articles ADD COLUMN date_note TEXT")  # why published_at was not trusted
     db.execute("ALTER TABLE claims ADD COLUMN date_note TEXT")    # why said_at is not the text's date
+    # shift_evidence (migration 002) gains the level, kind and reason of each change.
+    view = db.execute("SELECT sql FROM sqlite_master WHERE type = 'view' AND name = 'shift_evidence'").fetchone()[0]
     db.execute("DROP VIEW shift_evidence")
-    db.execute("""
-    CREATE VIEW shift_evidence AS
-    SELECT s.id AS shift_id, s.actor, s.topic, s.from_stance, s.to_stance, s.since, s.detected_at,
-           s.status, s.level, s.kind, s.reason, s.corroboration, s.confidence, s.retrospective,
-           nc.evidence AS new_evidence, nc.speaker AS new_speaker, nc.outlet AS new_outlet,
-           nc.url AS new_url, COALESCE(nc.said_at, nc.published_at) AS new_date,
-           COALESCE(pc.evidence, b.evidence) AS old_evidence,
-           pc.speaker AS old_speaker,
-           COALESCE(pc.outlet, CASE WHEN b.id IS NOT NULL THEN 'baseline (' || b.seed_file || ')' END) AS old_outlet,
-           pc.url AS old_url, COALESCE(pc.said_at, pc.published_at, b.since) AS old_date,
-           CASE WHEN pc.claim_id IS NOT NULL THEN 'claim' WHEN b.id IS NOT NULL THEN 'baseline' END AS old_source,
-           s.claim_id, s.previous_claim_id, s.previous_baseline_id, s.review_note, s.reviewed_at
-    FROM shifts s
-    LEFT JOIN claim_evidence nc ON nc.claim_id = s.claim_id
-    LEFT JOIN claim_evidence pc ON pc.claim_id = s.previous_claim_id
-    LEFT JOIN baseline b ON b.id = s.previous_baseline_id""")
+    db.execute(view.replace("s.status, s.corroboration,", "s.status, s.level, s.kind, s.reason, s.corroboration,", 1))
 
 
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [

@@ -130,28 +130,29 @@ class ReplayReport:
 
 
 def load_corpus(path: Path | str, topic: str) -> list[CorpusArticle]:
-    """Articles of a corpus JSONL file, with their labels for ``topic``."""
+    """Articles of a corpus JSONL file (read and checked by ``tracker.evaluate.load_gold``),
+    with their labels for ``topic`` and the outlet, link and title the replay needs."""
+    from tracker.evaluate import load_gold
+
     path = Path(path)
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the corpus ({exc.strerror}); give a JSON lines file") from None
+    docs = load_gold(path)
+    extras = {str(row.get("id", n)): row for n, row in enumerate(_rows(path), start=1)}
     articles = []
-    for line_no, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        where = f"{path}:{line_no}"
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ConfigError(f"{where}: not JSON ({exc.msg}); one article object per line") from None
-        if not isinstance(row, dict) or not isinstance(row.get("text"), str) or not _is_date(row.get("published")):
-            raise ConfigError(f"{where}: a replayed article needs \"id\", \"text\" and \"published\" (YYYY-MM-DD)")
-        gold = tuple((g["actor"], g["stance"], bool(g.get("ambiguous", False))) for g in row.get("gold") or []
-                     if isinstance(g, dict) and g.get("topic", topic) == topic)
-        articles.append(CorpusArticle(str(row.get("id", line_no)), row["published"][:10], row.get("outlet"),
-                                      row.get("url"), row.get("title"), row["text"], gold))
+    for doc in docs:
+        if not _is_date(doc.published):
+            raise ConfigError(f"{path}: article {doc.id!r} has no \"published\" date (YYYY-MM-DD); "
+                              "a replayed article needs one")
+        row = extras.get(doc.id, {})
+        gold = tuple((g.actor, g.stance, g.ambiguous) for g in doc.labels if g.topic in (topic, None))
+        articles.append(CorpusArticle(doc.id, str(doc.published)[:10], row.get("outlet"), row.get("url"),
+                                      row.get("title"), doc.text, gold))
     return articles
+
+
+def _rows(path: Path):
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            yield json.loads(line)
 
 
 def _is_date(value: Any) -> bool:
