@@ -21,17 +21,20 @@ when the text places it in the past, halved every ``half_life_days`` of age.
 Each outlet counts once per stance (its strongest report) and syndicated
 copies (same text) count once. Then:
 
-* the position **moves** when the new stance's weight reaches
-  ``outweigh_ratio`` times the established stance's weight (hysteresis: one
-  contrary sentence does not undo a long-held, often-reaffirmed position);
-* the change is a **shift** when it moves the position *and* is corroborated
+* the change is a **shift**, and the position moves, when the new stance's
+  weight reaches ``outweigh_ratio`` times the established stance's weight
+  (hysteresis: one contrary sentence does not undo a long-held,
+  often-reaffirmed position) *and* the change is corroborated
   (``corroborating_outlets`` distinct outlets within ``corroboration_days``),
-  or comes from an official feed, or is the actor's own official speaking
-  with at least ``own_words_confidence``; otherwise it is a **signal**
-  (recorded and shown, alerted only to channels that ask for signals);
+  comes from an official feed, or is the actor's own official speaking with at
+  least ``own_words_confidence``;
+* otherwise it is a **signal**: recorded and shown, alerted only to channels
+  that ask for signals, and the position holds. A signal stays open while
+  reports of its stance keep coming within ``corroboration_days``, and becomes
+  a shift when they add up;
 * a position an analyst confirmed is never undone by the weights: against it
-  only evidence dated after the confirmation counts, and only a shift-level
-  change moves it. A dismissed change's reports no longer count at all.
+  only evidence dated after the confirmation counts. A dismissed change's
+  reports no longer count at all.
 
 A change to or from ``conditional`` is a softening or a hardening; support
 <-> oppose is a reversal (``kind_of``).
@@ -174,14 +177,8 @@ def weigh(ledger: list[Evidence], current: Current, stance: str, as_of: str,
     recent = [e for e in against if e.stance == stance and _days(e.date, as_of) <= params.corroboration_days]
     outlets = _distinct_outlets(recent)
     strong = _strength(recent, params)
-    outweighs = new >= params.outweigh_ratio * old and new > 0
-    # Where no position is established yet (the old stance rests on one third-party
-    # report), the newest information wins, as a signal; an established position
-    # (or one an analyst confirmed) moves only for a shift.
-    established = confirmed_on is not None or bool(_strength([e for e in against if e.stance == current.stance],
-                                                             params))
-    moves = outweighs and (bool(strong) or not established)
-    level = SHIFT if moves and strong else SIGNAL
+    moves = new >= params.outweigh_ratio * old and new > 0 and bool(strong)
+    level = SHIFT if moves else SIGNAL
     why = f"{stance} {new:.2f} vs {current.stance} {old:.2f}; " + (
         ", ".join(strong) if strong else f"{outlets} outlet{'s' if outlets != 1 else ''}")
     if not moves:

@@ -63,7 +63,6 @@ def _apply_one(db, report: Report, *, now, params: PositionParams) -> int | None
         record_history(db, report, effect, now=now, params=params, shift_id=setter)
         add_source(db, report.actor, report.topic, current, report.outlet, now=now)
         if setter is not None:
-            _reweigh(db, setter, report.date, now=now, params=params)
             refresh_corroboration(db, setter, now=now)
         return None
     assert effect == CONTRARY
@@ -99,22 +98,15 @@ def _reweigh(db, shift_id: int, as_of: str, *, now, params: PositionParams) -> N
         (shift_id,),
     ).fetchone()
     current = current_position(db, actor, topic)
-    if status == "dismissed" or level == SHIFT or current is None:
-        return
-    if current.stance == to_stance and current.claim_id == claim_id:  # a signal that set the position
-        verdict = weigh(ledger(db, actor, topic), Current(from_stance, since, None, None), to_stance, as_of, params)
-        level = SHIFT if verdict.strong else level
-    elif current.stance == from_stance:
-        verdict = weigh(ledger(db, actor, topic), current, to_stance, as_of, params,
-                        confirmed_on=_confirmed_on(db, actor, topic, current))
-        level = verdict.level
-        if verdict.moves:
-            set_position(db, actor, topic, to_stance, since, claim_id=claim_id, baseline_id=None,
-                         sources=tuple(current.sources), now=now)
-    else:
-        return  # the position has moved elsewhere since the change was opened
+    if status == "dismissed" or level == SHIFT or current is None or current.stance != from_stance:
+        return  # decided already, or the position has moved elsewhere since the change was opened
+    verdict = weigh(ledger(db, actor, topic), current, to_stance, as_of, params,
+                    confirmed_on=_confirmed_on(db, actor, topic, current))
+    if verdict.moves:
+        set_position(db, actor, topic, to_stance, since, claim_id=claim_id, baseline_id=None,
+                     sources=tuple(current.sources), now=now)
     db.execute("UPDATE shifts SET level = ?, new_weight = ?, old_weight = ?, reason = ? WHERE id = ?",
-               (level, verdict.new_weight, verdict.old_weight, verdict.reason, shift_id))
+               (verdict.level, verdict.new_weight, verdict.old_weight, verdict.reason, shift_id))
 
 
 def _open_row(db, actor: str, topic: str, current: Current, report: Report, params: PositionParams) -> int | None:
@@ -135,7 +127,7 @@ def _setting_row(db, actor: str, topic: str, current: Current) -> int | None:
     if current.claim_id is None:
         return None
     row = db.execute(
-        "SELECT id FROM shifts WHERE actor = ? AND topic = ? AND to_stance = ? AND claim_id = ? "
+        "SELECT id FROM shifts WHERE actor = ? AND topic = ? AND to_stance = ? AND claim_id = ? AND level = 'shift' "
         "AND status != 'dismissed' ORDER BY id DESC LIMIT 1",
         (actor, topic, current.stance, current.claim_id),
     ).fetchone()
