@@ -332,3 +332,45 @@ def test_far_future_date_does_not_freeze_a_position(tmp_path, db):
     publish(2, "2025-03-01", "German Chancellor Olaf Scholz said Germany is ready to send troops to Ukraine.")
     assert db.execute("SELECT stance, since FROM positions WHERE actor = 'DE'").fetchone() == ("support", "2025-03-01")
     assert db.execute("SELECT from_stance, to_stance, level FROM shifts").fetchall() == [("oppose", "support", "shift")]
+
+
+# --- the command line and the migration ------------------------------------------------
+
+
+def test_shifts_lists_levels_and_review_restores(db_path, db, articles):
+    from click.testing import CliRunner
+
+    from tracker.cli import main
+
+    often_reaffirmed(articles)
+    articles.apply(articles.claim("PL", "support", "2025-02-20", outlet="Paper E"))  # a signal
+    articles.apply(articles.claim("DE", "support", "2024-12-10", outlet="Wire A"))
+    [shift_id] = articles.apply(articles.claim("DE", "oppose", "2025-02-18", outlet="Paper B", speaker="Olaf Scholz"))
+    run = lambda *args: CliRunner().invoke(main, ["--config", str(db_path.parent / "none.toml"), "--db", str(db_path),
+                                                  *args])
+    signals = run("shifts", "--level", "signal")
+    assert signals.exit_code == 0, signals.output
+    assert "PL    troops-to-ukraine  oppose -> support          signal" in signals.output
+    assert "DE" not in signals.output
+    assert "support -> oppose          shift" in run("shifts", "--level", "shift").output
+    review_run = run("review", str(shift_id), "--dismiss", "--note", "misread")
+    assert review_run.exit_code == 0, review_run.output
+    assert review_run.output.strip() == (f"shift {shift_id} (DE on troops-to-ukraine) is now dismissed; "
+                                         "position restored to the previous stance")
+    assert position(db, "DE") == "support"
+
+
+def test_migration_keeps_earlier_shifts_as_alerted_shifts(tmp_path, monkeypatch):
+    from tracker import db as store
+
+    path = tmp_path / "old.db"
+    monkeypatch.setattr(store, "MIGRATIONS", store.MIGRATIONS[:2])
+    old = store.open_db(path)
+    old.execute("INSERT INTO shifts (actor, topic, from_stance, to_stance, detected_at, confidence) "
+                "VALUES ('SE', 'troops-to-ukraine', 'oppose', 'conditional', '2025-02-18', 0.8)")
+    old.close()
+    monkeypatch.undo()
+    new = store.open_db(path)
+    assert new.execute("SELECT level, kind FROM shifts").fetchone() == ("shift", "softening")
+    assert new.execute("SELECT level, kind FROM shift_evidence").fetchone() == ("shift", "softening")
+    new.close()
