@@ -255,10 +255,6 @@ def _m003_position_evidence(db: sqlite_utils.Database) -> None:
         db.execute(f"ALTER TABLE position_history ADD COLUMN {column}")
     db.execute("ALTER TABLE articles ADD COLUMN date_note TEXT")  # why published_at was not trusted
     db.execute("ALTER TABLE claims ADD COLUMN date_note TEXT")    # why said_at is not the text's date
-    # shift_evidence (migration 002) gains the level, kind and reason of each change.
-    view = db.execute("SELECT sql FROM sqlite_master WHERE type = 'view' AND name = 'shift_evidence'").fetchone()[0]
-    db.execute("DROP VIEW shift_evidence")
-    db.execute(view.replace("s.status, s.corroboration,", "s.status, s.level, s.kind, s.reason, s.corroboration,", 1))
 
 
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [

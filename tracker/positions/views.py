@@ -1,5 +1,6 @@
-"""Read shifts with the evidence of both sides (the ``shift_evidence`` view),
-for the CLI, the demo and the alert renderer."""
+"""Read shifts with the evidence of both sides (the ``shift_evidence`` view)
+and their level, kind and reasons, for the CLI, the demo, the replay and the
+alert renderer."""
 
 from __future__ import annotations
 
@@ -13,16 +14,17 @@ def list_shifts(db, *, status: str | None = None, level: str | None = None, limi
                 ids=None) -> list[dict[str, Any]]:
     where, params = [], []
     if status:
-        where.append("status = ?")
+        where.append("e.status = ?")
         params.append(status)
     if level:
-        where.append("level = ?")
+        where.append("s.level = ?")
         params.append(level)
     if ids is not None:
         ids = list(ids)
-        where.append(f"shift_id IN ({', '.join('?' * len(ids))})")
+        where.append(f"e.shift_id IN ({', '.join('?' * len(ids))})")
         params.extend(ids)
-    sql = "SELECT * FROM shift_evidence" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY shift_id"
+    sql = ("SELECT e.*, s.level, s.kind, s.reason FROM shift_evidence e JOIN shifts s ON s.id = e.shift_id"
+           + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY e.shift_id")
     if limit:
         sql += f" LIMIT {int(limit)}"
     cursor = db.execute(sql, params)

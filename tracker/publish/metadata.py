@@ -84,10 +84,9 @@ TABLES: dict[str, tuple[str, dict[str, str], dict]] = {
             "claim_id": "the new claim", "previous_claim_id": "the old claim, if any",
             "previous_baseline_id": "the old baseline row, if any",
             "review_note": "the analyst's note", "reviewed_at": "when reviewed (" + _WHEN + ")",
-            **_LEVEL_COLUMNS,
         },
         {"sort_desc": "detected_at",
-         "facets": ["actor", "topic", "level", "kind", "status", "to_stance", "new_outlet"]},
+         "facets": ["actor", "topic", "status", "to_stance", "new_outlet"]},
     ),
     "positions": (
         "The current position of each actor on each topic, and what it rests on.",

@@ -14,11 +14,11 @@ _DEFAULT_TOPIC = (
 )
 
 LATEST_SHIFTS = """
-SELECT shift_id, actor, topic, from_stance, to_stance, since,
-       old_evidence, new_evidence, old_outlet, new_outlet, status, corroboration,
-       old_date, new_date, old_url, new_url, confidence, detected_at
-FROM shift_evidence
-ORDER BY detected_at DESC, shift_id DESC
+SELECT e.shift_id, e.actor, e.topic, e.from_stance, e.to_stance, s.level, s.kind, e.since,
+       e.old_evidence, e.new_evidence, e.old_outlet, e.new_outlet, e.status, e.corroboration,
+       e.old_date, e.new_date, e.old_url, e.new_url, e.confidence, e.detected_at
+FROM shift_evidence e JOIN shifts s ON s.id = e.shift_id
+ORDER BY e.detected_at DESC, e.shift_id DESC
 LIMIT 200
 """
 
@@ -38,7 +38,7 @@ ORDER BY CASE p.stance WHEN 'support' THEN 0 WHEN 'conditional' THEN 1 ELSE 2 EN
 """
 
 # One row per dated event: the baseline, each claim in an article's current
-# text, and each shift that was not dismissed.
+# text, and each shift (not a signal) that was not dismissed.
 _EVENTS = """
     SELECT b.since AS date, 'baseline' AS kind, b.actor, b.topic, b.stance, NULL AS from_stance,
            b.evidence, NULL AS speaker, 'baseline (' || b.seed_file || ')' AS outlet, NULL AS url,
@@ -55,6 +55,7 @@ _EVENTS = """
            s.from_stance, s.new_evidence, s.new_speaker, s.new_outlet, s.new_url, NULL, s.shift_id, 2
     FROM shift_evidence s
     WHERE s.status != 'dismissed'
+      AND (SELECT level FROM shifts WHERE id = s.shift_id) = 'shift'  -- a signal leaves the position as it was
 """
 
 # Oldest first, because a timeline reads that way.
@@ -146,7 +147,8 @@ CANNED_QUERIES: dict[str, dict] = {
         "title": "Latest shifts",
         "description": "Who changed position, from which stance to which, with the sentence "
                        "before (old_evidence) and the sentence now (new_evidence), their outlets, "
-                       "dates and links. Newest first.",
+                       "dates and links; level: a shift moved the position, a signal is "
+                       "contrary evidence not yet borne out. Newest first.",
         "hide_sql": True,
         "sql": LATEST_SHIFTS,
     },
