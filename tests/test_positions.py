@@ -375,3 +375,14 @@ def test_migration_keeps_earlier_shifts_as_alerted_shifts(tmp_path, monkeypatch)
     from tracker.positions.views import list_shifts
     assert [(s["level"], s["kind"]) for s in list_shifts(new)] == [("shift", "softening")]
     new.close()
+
+
+def test_baseline_counts_as_evidence_of_its_stance(db, articles):
+    from tracker.positions.baseline import BaselineEntry, write_baseline
+
+    write_baseline(db, [BaselineEntry("DE", "troops-to-ukraine", "oppose", "2025-01-15",
+                                      "Scholz rejected sending troops.", "001_seed.txt", 0.9)], now=CLOCK.now())
+    [shift_id] = articles.apply(articles.claim("DE", "support", "2025-02-01", outlet="Wire A"))
+    row = db.execute("SELECT level, previous_baseline_id, old_weight FROM shifts WHERE id = ?", (shift_id,)).fetchone()
+    assert row[0] == "signal" and row[1] is not None and row[2] > 0.8
+    assert position(db, "DE") == "oppose"
