@@ -312,6 +312,14 @@ def test_signals_are_alerted_only_to_channels_that_ask_for_them(tmp_path, db, si
     clock = FixedClock(START)
     assert enqueue(db, config, clock=clock) == 1
     assert [r["shift_id"] for r in alert_rows(db)] == [shift]
-    wide = email_config(tmp_path, sink.port, channel_extra='levels = ["signal", "shift"]\n')
-    assert enqueue(db, wide, clock=clock) == 1
+    db.execute("UPDATE shifts SET level = 'shift' WHERE id = ?", (signal,))  # borne out later: sent then
+    assert enqueue(db, config, clock=clock) == 1
     assert sorted(r["shift_id"] for r in alert_rows(db)) == [signal, shift]
+
+
+def test_a_channel_can_ask_for_signals(tmp_path, db, sink):
+    config = email_config(tmp_path, sink.port, channel_extra='levels = ["signal", "shift"]\n')
+    signal = add_shift(db, new_url="https://news.example.org/signal")
+    db.execute("UPDATE shifts SET level = 'signal' WHERE id = ?", (signal,))
+    assert enqueue(db, config, clock=FixedClock(START)) == 1
+    assert [r["shift_id"] for r in alert_rows(db)] == [signal]
