@@ -386,3 +386,18 @@ def test_baseline_counts_as_evidence_of_its_stance(db, articles):
     row = db.execute("SELECT level, previous_baseline_id, old_weight FROM shifts WHERE id = ?", (shift_id,)).fetchone()
     assert row[0] == "signal" and row[1] is not None and row[2] > 0.8
     assert position(db, "DE") == "oppose"
+
+
+def test_status_counts_shifts_and_open_signals(db_path, db, articles):
+    from click.testing import CliRunner
+
+    from tracker.cli import main
+
+    often_reaffirmed(articles)
+    articles.apply(articles.claim("PL", "support", "2025-02-20", outlet="Paper E"))
+    from tests.conftest import write_config
+
+    config = write_config(db_path.parent, "")
+    result = CliRunner().invoke(main, ["--config", str(config), "--db", str(db_path), "status"])
+    assert "1 current positions (0 in the baseline); shifts: 0 new, 0 confirmed, 0 dismissed; " \
+           "1 open signal (tracker shifts --level signal)" in result.output

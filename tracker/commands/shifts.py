@@ -76,11 +76,13 @@ COMMANDS = [baseline_command, shifts_command, review_command]
 
 @status_section("Positions and shifts")
 def shifts_status(db, config, now) -> list[str]:
-    counts = dict(db.execute("SELECT status, count(*) FROM shifts GROUP BY status").fetchall())
+    counts = dict(db.execute("SELECT status, count(*) FROM shifts WHERE level = 'shift' GROUP BY status").fetchall())
+    signals = db.execute("SELECT count(*) FROM shifts WHERE level = 'signal' AND status != 'dismissed'").fetchone()[0]
     positions = db.execute("SELECT count(*) FROM positions").fetchone()[0]
     baseline = db.execute("SELECT count(*) FROM baseline").fetchone()[0]
     lines = [f"{positions} current positions ({baseline} in the baseline); shifts: "
-             + ", ".join(f"{counts.get(s, 0)} {s}" for s in ("new", "confirmed", "dismissed"))]
+             + ", ".join(f"{counts.get(s, 0)} {s}" for s in ("new", "confirmed", "dismissed"))
+             + f"; {signals} open signal{'s' if signals != 1 else ''} (tracker shifts --level signal)"]
     latest = list_shifts(db)[-3:]
     if latest:
         lines += ["latest:", *shift_table(latest, width=60).splitlines()]
