@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from tracker.config import Table
 from tracker.errors import AlertError, ConfigError
+from tracker.positions.decide import LEVELS
 
 if TYPE_CHECKING:
     import httpx
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     from tracker.config import Config
 
 SHIFT_STATUSES = ("new", "confirmed")
-SHIFT_LEVELS = ("signal", "shift")  # tracker/positions/decide.py: a signal is a change not yet borne out
+SHIFT_LEVELS = LEVELS  # signal (a change not yet borne out), shift: tracker/positions/decide.py
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 

@@ -48,7 +48,6 @@ from datetime import date
 STARTED = "started"
 REAFFIRMED = "reaffirmed"
 CONTRARY = "contrary"
-SHIFTED = CONTRARY  # the old name of a report of another stance
 OLDER = "older"  # held before the current position began: history only
 
 SIGNAL = "signal"
@@ -119,7 +118,6 @@ class Evidence:
 @dataclass(frozen=True)
 class Verdict:
     moves: bool  # a shift: the position moves
-    strong: bool  # corroborated, official, or the actor's own official
     level: str
     new_weight: float
     old_weight: float
@@ -183,7 +181,7 @@ def weigh(ledger: list[Evidence], current: Current, stance: str, as_of: str,
         ", ".join(strong) if strong else f"{outlets} outlet{'s' if outlets != 1 else ''}")
     if not moves:
         why += "; position held"
-    return Verdict(moves=moves, strong=bool(strong), level=level, new_weight=round(new, 3), old_weight=round(old, 3),
+    return Verdict(moves=moves, level=level, new_weight=round(new, 3), old_weight=round(old, 3),
                    outlets=outlets, reason=why)
 
 
