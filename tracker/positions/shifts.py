@@ -4,8 +4,9 @@
 rules (``tracker.positions.decide``): each report goes into the evidence
 ledger (``position_history``, with its weight); a report of another stance
 opens or feeds a ``shifts`` row for that change, which is a *signal* until
-the evidence makes it a *shift*, and moves the position once the new stance
-outweighs the established one. Corroboration counts the distinct outlets that
+the evidence makes it a *shift* (``decide.weigh``: the new stance outweighs
+the established one and is corroborated, official or the actor's own words);
+only a shift moves the position. Corroboration counts the distinct outlets that
 reported the new stance since the change; syndicated copies (same text
 fingerprint) count once. A change is ``confirmed`` once a second outlet or an
 official source reports it; analysts confirm or dismiss it with ``tracker review``.
