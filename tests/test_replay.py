@@ -71,3 +71,14 @@ def test_a_corpus_line_without_a_date_names_the_line(tmp_path):
     result = CliRunner().invoke(main, ["--config", str(write_config(tmp_path, "")), "eval", "--replay", str(bad)])
     assert result.exit_code == 2
     assert f"{bad}: article 'x' has no \"published\" date (YYYY-MM-DD); a replayed article needs one" in result.output
+
+
+def test_the_seeds_replay_finds_their_changes_and_no_false_one(tmp_path):
+    """A gate: the seeds, replayed as a stream, flag exactly the changes their labels imply."""
+    config = write_config(tmp_path, "")
+    result = CliRunner().invoke(main, ["--config", str(config), "eval", "--replay", str(ROOT / "seeds" / "manifest.toml"),
+                                       "--json"])
+    assert result.exit_code == 0, result.output
+    levels = json.loads(result.output)["levels"]
+    assert levels["signals+shifts"]["precision"] == 1.0 and levels["signals+shifts"]["recall"] == 1.0
+    assert levels["alerts"]["precision"] == 1.0 and levels["alerts"]["found"] >= 2

@@ -150,6 +150,11 @@ def load_corpus(path: Path | str, topic: str) -> list[CorpusArticle]:
 
 
 def _rows(path: Path):
+    if path.suffix == ".toml":  # a seeds manifest: outlets and titles from its [[seed]] tables
+        from tracker.seeds import load_seeds
+
+        yield from ({"id": seed.file, "outlet": seed.outlet, "title": seed.title} for seed in load_seeds(path.parent))
+        return
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip():
             yield json.loads(line)
