@@ -320,6 +320,9 @@ def test_signals_are_alerted_only_to_channels_that_ask_for_them(tmp_path, db, si
 def test_a_channel_can_ask_for_signals(tmp_path, db, sink):
     config = email_config(tmp_path, sink.port, channel_extra='levels = ["signal", "shift"]\n')
     signal = add_shift(db, new_url="https://news.example.org/signal")
-    db.execute("UPDATE shifts SET level = 'signal' WHERE id = ?", (signal,))
-    assert enqueue(db, config, clock=FixedClock(START)) == 1
+    db.execute("UPDATE shifts SET level = 'signal', kind = 'reversal', reason = 'support 0.40 vs oppose 0.90; 1 outlet; "
+               "position held' WHERE id = ?", (signal,))
+    assert deliver_due(db, config, clock=FixedClock(START)) == 1
     assert [r["shift_id"] for r in alert_rows(db)] == [signal]
+    text = sink.messages[0].get_body(("plain",)).get_content()
+    assert "Level: signal (reversal) | why: support 0.40 vs oppose 0.90; 1 outlet; position held" in text

@@ -46,7 +46,8 @@ def load_shift(db, shift_id: int) -> Shift:
         new_outlet=row["new_outlet"], new_date=_date(row["new_date"]) or row["since"],
         old_evidence=row["old_evidence"], old_url=row["old_url"], old_outlet=row["old_outlet"],
         old_date=_date(row["old_date"]),
-        extra={"new_speaker": row["new_speaker"], "old_speaker": row["old_speaker"]},
+        extra={"new_speaker": row["new_speaker"], "old_speaker": row["old_speaker"], "level": row["level"],
+               "kind": row["kind"], "reason": row["reason"]},
     )
 
 
