@@ -61,7 +61,7 @@ def test_shift_mail_carries_both_sides_links_and_message_id(tmp_path, db, sink):
 
     assert len(sink.messages) == 1
     mail = sink.messages[0]
-    assert subject(mail) == "[tracker] DE on troops-to-ukraine: oppose -> support (new, 2 outlets)"
+    assert subject(mail) == "[tracker] Germany (DE) on troops-to-ukraine: oppose -> support (new, 2 outlets)"
     assert mail["Message-ID"] == f"<shift-{shift_id}-desk@example.org>"
     assert sink.envelopes[0] == ("tracker@example.org", ["desk@example.org", "analyst@example.org"])
     text = mail.get_body(("plain",)).get_content()
@@ -181,13 +181,13 @@ def test_digest_groups_shifts_of_one_actor_and_topic(tmp_path, db, sink):
     assert deliver_due(db, config, clock=clock) == 2
     assert len(sink.messages) == 1
     mail = sink.messages[0]
-    assert subject(mail) == "[tracker] DE on troops-to-ukraine: 2 shifts, oppose -> conditional"
+    assert subject(mail) == "[tracker] Germany (DE) on troops-to-ukraine: 2 shifts, oppose -> conditional"
     assert mail["Message-ID"] == f"<digest-desk-{first}-{second}-2@example.org>"
     text = mail.get_body(("plain",)).get_content()
     assert NEW_SENTENCE in text and "US backstop" in text
     clock.set("2025-03-02T10:00:00+00:00")
     assert deliver_due(db, config, clock=clock) == 1
-    assert "FR on troops-to-ukraine" in subject(sink.messages[1])
+    assert "France (FR) on troops-to-ukraine" in subject(sink.messages[1])
     assert {r["shift_id"] for r in alert_rows(db) if r["status"] == "sent"} == {first, second, other}
 
 
@@ -238,7 +238,7 @@ def test_login_with_password_from_env_delivers(tmp_path, db, monkeypatch):
     assert len(sink.messages) == 1
 
 
-def test_cli_alerts_test_sends_synthetic_shift_through_the_channel(tmp_path, db_path, sink):
+def test_cli_alerts_test_sends_synthetic_shift_through_the_channel(tmp_path, db, db_path, sink):
     config = email_config(tmp_path, sink.port)
     result = CliRunner().invoke(main, ["--config", str(config.path), "--db", str(db_path),
                                        "alerts", "test", "--channel", "desk"])
@@ -249,7 +249,7 @@ def test_cli_alerts_test_sends_synthetic_shift_through_the_channel(tmp_path, db_
     assert "TEST ALERT" in mail.get_body(("plain",)).get_content()
 
 
-def test_cli_alerts_test_unknown_channel_lists_known_ones(tmp_path, db_path, sink):
+def test_cli_alerts_test_unknown_channel_lists_known_ones(tmp_path, db, db_path, sink):
     config = email_config(tmp_path, sink.port)
     result = CliRunner().invoke(main, ["--config", str(config.path), "--db", str(db_path),
                                        "alerts", "test", "--channel", "slack"])

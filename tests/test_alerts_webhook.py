@@ -115,12 +115,12 @@ def test_signed_delivery_retried_after_500s_is_accepted_once_with_one_key(tmp_pa
     body = receiver.accepted[0]["body"]
     assert body["type"] == "shift" and body["idempotency_key"] == f"shift-{shift_id}-hook"
     [shift] = body["shifts"]
-    assert (shift["actor"], shift["topic"], shift["from_stance"], shift["to_stance"]) == \
-        ("DE", "troops-to-ukraine", "oppose", "support")
+    assert (shift["actor"], shift["actor_name"], shift["topic"], shift["from_stance"], shift["to_stance"]) == \
+        ("DE", "Germany", "troops-to-ukraine", "oppose", "support")
     assert shift["new"]["evidence"] == NEW_SENTENCE and shift["old"]["evidence"] == OLD_SENTENCE
     assert shift["old"]["url"] == OLD_URL and shift["corroboration"] == 2
     assert shift["url"] == f"https://tracker.example.org/tracker/shifts/{shift_id}"
-    assert NEW_SENTENCE in body["text"] and body["text"].startswith("*[tracker] DE on troops-to-ukraine")
+    assert NEW_SENTENCE in body["text"] and body["text"].startswith("*[tracker] Germany (DE) on troops-to-ukraine")
     headers = server.requests[-1][2]
     assert headers["X-Team"] == "desk"
     assert headers["X-Tracker-Timestamp"] == str(int(clock.now().timestamp()))

@@ -116,6 +116,8 @@ def test_poll_killed_mid_cycle_hides_no_entry_behind_a_304(server, tmp_path):
     serve_slow_feed(server)
     config_path = daemon_config(tmp_path, server, {"news": "/news.xml"}, workers=1)
     db_path = tmp_path / "t.db"
+    subprocess.run([sys.executable, "-m", "tracker", "--config", str(config_path), "init"], check=True,
+                   capture_output=True, cwd=tmp_path)
     poll = [sys.executable, "-m", "tracker", "--config", str(config_path), "poll", "--all"]
     first = subprocess.Popen(poll, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path,
                              start_new_session=True)

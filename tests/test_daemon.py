@@ -151,6 +151,7 @@ def test_a_stale_lock_of_a_dead_process_is_taken_over(server, tmp_path, caplog):
     config = load_config(daemon_config(tmp_path, server, {}))
     lock = lock_path_for(config.db)
     lock.write_text(f'{{"pid": {dead.pid}, "host": "{socket.gethostname()}", "started_at": "2024-01-01T00:00:00+00:00"}}')
+    assert CliRunner().invoke(main, ["--config", str(config.path), "init"]).exit_code == 0
     status = CliRunner().invoke(main, ["--config", str(config.path), "status"])
     assert f"not running; the last daemon (pid {dead.pid} on host" in status.output
     daemon = Daemon(config, intervals=QUICK)
@@ -193,6 +194,7 @@ def test_sigterm_finishes_the_article_in_flight_and_exits_0(server, tmp_path):
 
 def test_status_sees_no_daemon_when_none_runs(tmp_path):
     config_path = write_config(tmp_path, f'[storage]\ndb = "{tmp_path / "t.db"}"\n')
+    assert CliRunner().invoke(main, ["--config", str(config_path), "init"]).exit_code == 0
     result = CliRunner().invoke(main, ["--config", str(config_path), "status"])
     assert result.exit_code == 0
     assert "== Daemon ==\nnot running ('tracker run' starts it)" in result.output

@@ -86,3 +86,13 @@ def test_demo_prints_a_readable_table_and_records_runs(demo):
     assert conn.execute("SELECT count(*) FROM articles").fetchone()[0] == 5
     outlets = {r[0] for r in conn.execute("SELECT outlet FROM articles")}
     assert "a3f.in.ua" in outlets  # each item's <source> is its outlet
+
+
+def test_demo_output_is_the_table_without_log_lines(demo, tmp_path_factory):
+    output, conn = demo
+    assert " INFO " not in output and " WARNING " not in output
+    assert "  Sweden (SE)  troops-to-ukraine  oppose -> conditional " in output  # names beside codes
+    db_file = conn.execute("PRAGMA database_list").fetchone()[2]
+    log = f"{db_file}.log"
+    assert f"log of the replay: {log} (-v shows it here)" in output
+    assert "alert shift-1-demo-mail sent to demo-mail" in open(log, encoding="utf-8").read()

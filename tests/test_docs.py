@@ -55,3 +55,9 @@ def test_quickstart_is_the_two_make_commands_and_ci_runs_the_same_tests():
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     assert re.search(r"^test: .*\n\t.*pytest", makefile, re.M)
     assert re.search(r"^demo: .*\n\t.*tracker demo", makefile, re.M)
+
+
+def test_the_readme_stands_alone_in_a_clone():
+    assert "../shared" not in README  # files outside the repository are not in a clone
+    for image in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", README):
+        assert (ROOT / image).is_file(), f"README shows {image}, which is not in the repository"

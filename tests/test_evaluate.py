@@ -155,8 +155,8 @@ def two_topics(tmp_path):
         {"id": "t2", "published": "2025-03-10", "language": "en", "topic": "troops-to-ukraine",
          "text": "Hungary flatly rejected sending troops to Ukraine.",
          "gold": [{"actor": "PL", "stance": "oppose"}]},
-        {"id": "t3", "published": "2025-03-10", "language": "de", "topic": "troops-to-ukraine",
-         "text": "Polen schließt die Entsendung von Soldaten in die Ukraine aus.",
+        {"id": "t3", "published": "2025-03-10", "language": "uk", "topic": "troops-to-ukraine",
+         "text": "Польща не відправить своїх військових в Україну.",
          "gold": [{"actor": "PL", "stance": "oppose"}]},
         {"id": "t4", "published": "2025-03-10", "language": "en", "topic": "troops-to-ukraine",
          "text": "Norway is willing to send soldiers to Ukraine.",
@@ -178,8 +178,8 @@ def test_several_files_are_scored_per_topic_and_language(engine, two_topics):
     assert evaluation.by_topic["ukraine-nato-membership"].overall.tp == 1
     troops = evaluation.by_topic["troops-to-ukraine"].overall
     assert (troops.tp, troops.fp, troops.fn) == (2, 1, 2)
-    assert set(evaluation.by_language) == {"de", "en"}
-    assert evaluation.by_language["de"].overall.fn == 1 and evaluation.by_language["de"].overall.tp == 0
+    assert set(evaluation.by_language) == {"en", "uk"}  # Ukrainian has no language pack: all missed
+    assert evaluation.by_language["uk"].overall.fn == 1 and evaluation.by_language["uk"].overall.tp == 0
     assert evaluation.overall.overall.tp == 3
     assert evaluation.overall.evidence_checked == 1 and evaluation.overall.evidence_overlap == 1
     causes = sorted((e.cause, e.actor) for e in evaluation.overall.errors)
@@ -204,7 +204,7 @@ def test_cli_eval_several_files_json_and_grouped_errors(config, two_topics):
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["topics"]["ukraine-nato-membership"]["overall"]["tp"] == 1
-    assert data["languages"]["de"]["overall"] == {"tp": 0, "fp": 0, "fn": 1, "precision": 1.0, "recall": 0.0,
+    assert data["languages"]["uk"]["overall"] == {"tp": 0, "fp": 0, "fn": 1, "precision": 1.0, "recall": 0.0,
                                                   "f1": 0.0}
     assert {e["cause"] for e in data["overall"]["errors"]} == {"missed-actor", "unlabelled-actor"}
     text = CliRunner().invoke(main, ["--config", str(config), "eval", str(troops), str(nato), "--show-errors",
@@ -212,7 +212,7 @@ def test_cli_eval_several_files_json_and_grouped_errors(config, two_topics):
     assert "topic ukraine-nato-membership: 1 documents, 1 labels (+0 ambiguous)" in text
     assert "unlabelled-actor (1): a claim for an actor the article gives no stance on this topic" in text
     assert "FP   t2 HU oppose: Hungary flatly rejected sending troops to Ukraine." in text
-    assert "[de]" not in text
+    assert "[uk]" not in text
 
 
 def test_a_false_positive_whose_evidence_does_not_name_its_actor_is_its_own_class(engine):

@@ -244,6 +244,7 @@ def test_cli_poll_prints_a_summary_and_status_shows_health(server, tmp_path):
     config = make_config(tmp_path, server, {"nhs": "/feeds/nhs.xml", "broken": "/feeds/broken.xml",
                                             "gone": "/feeds/gone.xml"})
     runner = CliRunner()
+    assert runner.invoke(main, ["--config", str(config.path), "init"]).exit_code == 0
     result = runner.invoke(main, ["--config", str(config.path), "poll", "--all"])
     assert result.exit_code == 0, result.output
     last = result.stdout.strip().splitlines()[-1]

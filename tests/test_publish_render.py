@@ -79,7 +79,9 @@ def test_render_value_picks_by_column_and_leaves_the_rest_to_datasette():
     assert "blockquote" in str(render_value("old_evidence", "x"))
     assert "pre" in str(render_value("diff", "@@ -1 +1 @@"))
     assert "stance-support" in str(render_value("to_stance", "support"))
-    assert render_value("actor", "DE") is None
+    assert render_value("topic", "troops-to-ukraine") is None
+    assert str(render_value("actor", "DE", names={"DE": "Germany"})) == (
+        '<span class="actor">Germany <code>DE</code></span>')
     assert str(render_value("new_url", "https://x.example/a?b=<c>")) == (
         '<a class="article-link" href="https://x.example/a?b=&lt;c&gt;" '
         'title="https://x.example/a?b=&lt;c&gt;">x.example/a</a>')

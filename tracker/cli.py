@@ -17,7 +17,9 @@ import click
 
 from tracker import __version__
 from tracker.config import DEFAULT_CONFIG, Config, load_config
-from tracker.errors import ConfigError, TrackerError
+from tracker.errors import ConfigError, StoreError, TrackerError
+
+GLOBAL_OPTIONS = ("--config", "--db", "-q", "--quiet", "-v", "--verbose")
 
 
 class ConfigClickError(click.ClickException):
@@ -46,9 +48,16 @@ class App:
         return self.config.db
 
     def open_db(self):
+        """The database, migrated; a file that does not exist is refused (a mistyped --db would
+        otherwise become a new, empty database). Only ``init`` (and the demo) create one."""
         from tracker.db import open_db
 
-        return open_db(self.db_path)
+        path = self.db_path
+        if not path.exists():
+            raise StoreError(
+                f"{path}: no such database; check the path (--db, or [storage] db in {self.config_path}), "
+                f"or create it with 'tracker{'' if self.db_override is None else f' --db {path}'} init'")
+        return open_db(path)
 
     def echo(self, message: str = "", **kwargs) -> None:
         if self.verbosity >= 0:
@@ -59,6 +68,14 @@ class TrackerGroup(click.Group):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except click.NoSuchOption as exc:
+            if exc.option_name not in GLOBAL_OPTIONS or exc.ctx is None or exc.ctx.parent is None:
+                raise
+            command = exc.ctx.info_name
+            raise click.UsageError(
+                f"{exc.option_name} is a global option: give it before the command, "
+                f"as in 'tracker {exc.option_name}{' PATH' if exc.option_name in ('--db', '--config') else ''} "
+                f"{command} ...'", exc.ctx) from None
         except ConfigError as exc:
             raise ConfigClickError(exc.message) from None
         except TrackerError as exc:

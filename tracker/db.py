@@ -240,7 +240,40 @@ def _m002_publish_views(db: sqlite_utils.Database) -> None:
     LEFT JOIN baseline b ON b.id = s.previous_baseline_id""")
 
 
-def _m003_position_evidence(db: sqlite_utils.Database) -> None:
+def _m003_evidence_views_link_first(db: sqlite_utils.Database) -> None:
+    # The same views, the link beside the sentence: a Datasette table page shows
+    # columns in view order, and at 1400 px the link sat off screen at the far right.
+    db.execute("DROP VIEW shift_evidence")
+    db.execute("DROP VIEW claim_evidence")
+    db.execute("""
+    CREATE VIEW claim_evidence AS
+    SELECT c.id AS claim_id, c.actor, c.topic, c.stance, c.confidence, c.evidence, a.url,
+           COALESCE(a.outlet, f.outlet, f.name) AS outlet, c.speaker, c.said_at, c.time_cue, c.review_status,
+           a.title AS article_title, a.published_at, c.article_id, c.version_id, v.number AS version_number,
+           (v.number = (SELECT MAX(number) FROM versions WHERE article_id = c.article_id)) AS in_current_text,
+           c.created_at
+    FROM claims c
+    JOIN versions v ON v.id = c.version_id
+    JOIN articles a ON a.id = c.article_id
+    LEFT JOIN feeds f ON f.id = a.feed_id""")
+    db.execute("""
+    CREATE VIEW shift_evidence AS
+    SELECT s.id AS shift_id, s.actor, s.topic, s.from_stance, s.to_stance, s.since,
+           nc.evidence AS new_evidence, nc.url AS new_url, nc.outlet AS new_outlet,
+           COALESCE(pc.evidence, b.evidence) AS old_evidence, pc.url AS old_url,
+           COALESCE(pc.outlet, CASE WHEN b.id IS NOT NULL THEN 'baseline (' || b.seed_file || ')' END) AS old_outlet,
+           s.status, s.corroboration, s.confidence, s.retrospective, s.detected_at,
+           nc.speaker AS new_speaker, COALESCE(nc.said_at, nc.published_at) AS new_date,
+           pc.speaker AS old_speaker, COALESCE(pc.said_at, pc.published_at, b.since) AS old_date,
+           CASE WHEN pc.claim_id IS NOT NULL THEN 'claim' WHEN b.id IS NOT NULL THEN 'baseline' END AS old_source,
+           s.claim_id, s.previous_claim_id, s.previous_baseline_id, s.review_note, s.reviewed_at
+    FROM shifts s
+    LEFT JOIN claim_evidence nc ON nc.claim_id = s.claim_id
+    LEFT JOIN claim_evidence pc ON pc.claim_id = s.previous_claim_id
+    LEFT JOIN baseline b ON b.id = s.previous_baseline_id""")
+
+
+def _m004_position_evidence(db: sqlite_utils.Database) -> None:
     # Evidence-weighted positions (tracker/positions/decide.py): each report in
     # position_history carries its weight and source; a shift has a level
     # (signal | shift: only a shift moves the position) and a kind.
@@ -260,7 +293,8 @@ def _m003_position_evidence(db: sqlite_utils.Database) -> None:
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_core", _m001_core),
     ("002_publish_views", _m002_publish_views),
-    ("003_position_evidence", _m003_position_evidence),
+    ("003_evidence_views_link_first", _m003_evidence_views_link_first),
+    ("004_position_evidence", _m004_position_evidence),
 ]
 
 

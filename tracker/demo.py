@@ -164,6 +164,7 @@ def reset_database(db_path: Path) -> None:
 def run_demo(base: Config, db_path: Path, *, seeds_dir: Path | str = "seeds", clock: Clock = SYSTEM_CLOCK,
              say: Callable[[str], None] = print) -> DemoResult:
     """Replay the seeds through the whole pipeline; return what happened."""
+    from tracker.actornames import actor_names
     from tracker.db import open_db
     from tracker.pipeline import run_cycle
     from tracker.positions.views import list_shifts, shift_table
@@ -191,7 +192,7 @@ def run_demo(base: Config, db_path: Path, *, seeds_dir: Path | str = "seeds", cl
         result.webhooks = list(site.webhooks)
         say("")
         say("shifts detected:")
-        say(shift_table(result.shifts))
+        say(shift_table(result.shifts, width=60, names=actor_names(config.stance.actors)))
         say("")
         say(f"alerts delivered: {len(result.emails)} emails to the local SMTP sink, "
             f"{len(result.webhooks)} webhook posts to the local receiver")

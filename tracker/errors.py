@@ -8,7 +8,8 @@
     ├── ExtractError             no usable text came out of a page
     ├── StoreError               the database refused or is unusable
     ├── StanceError              the stance engine got input it cannot use
-    └── AlertError               an alert channel failed to deliver
+    ├── AlertError               an alert channel failed to deliver
+    └── ServeError               Datasette cannot start (the port is taken)
 
 Every error carries a message meant for a person: what was wrong, where
 (file, key, feed, URL), and what to do. `reason` is a short machine-readable
@@ -64,3 +65,7 @@ class StanceError(TrackerError):
 
 class AlertError(TrackerError):
     reason = "alert"
+
+
+class ServeError(TrackerError):
+    reason = "serve"

@@ -314,10 +314,10 @@ def evaluate_files(paths: Iterable[Path | str], engine, *, topic: str | None = N
                               f"known topics: {', '.join(sorted(engine.topics))}")
     predictions: dict[tuple[str, str], list[Claim]] = {}
     for doc, t in scored:
-        predictions[(doc.id, t)] = find_claims(doc.text, doc.published, engine=engine, topics=[t])
+        predictions[(doc.id, t)] = find_claims(doc.text, doc.published, engine=engine, topics=[t], language=doc.language)
 
     def check(doc: GoldDoc, evidence: str, actor: str) -> bool:
-        return names_actor(engine, evidence, actor, doc.published)
+        return names_actor(engine, evidence, actor, doc.published, doc.language)
 
     def report_of(pairs: list[tuple[GoldDoc, str]], name: str) -> Report:
         total = Report(topic=name, documents=len({d.id for d, _ in pairs}), labels=0, ambiguous=0)

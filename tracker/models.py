@@ -93,6 +93,7 @@ class Claim:
     time_cue: str | None = None
     said_at: str | None = None
     sentence_index: int | None = None
+    language: str = "en"  # ISO 639-1 code of the text the evidence is quoted from
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -104,6 +105,7 @@ class Claim:
             "speaker": self.speaker,
             "time_cue": self.time_cue,
             "said_at": self.said_at,
+            "language": self.language,
         }
 
 

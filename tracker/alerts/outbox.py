@@ -27,6 +27,7 @@ from tracker.alerts import health
 from tracker.alerts.base import Channel, SendContext, redact
 from tracker.positions.views import load_shift
 from tracker.alerts.registry import AlertSettings, alert_settings, channel_by_name, channels_from_config
+from tracker.actornames import actor_names
 from tracker.alerts.render import Message, render_incident, render_shift, render_shifts
 from tracker.clock import Clock, iso, parse_utc
 from tracker.db import transaction
@@ -118,7 +119,8 @@ def send_test(db: sqlite_utils.Database, config: "Config", channel_name: str, *,
     channel = channel_by_name(config, channel_name)
     now = clock.now()
     key = f"test-{channel.name}-{now.strftime('%Y%m%dT%H%M%S%f')}"
-    message = render_shift(synthetic_shift(now), key=key, base_url=config.publish.base_url)
+    message = render_shift(synthetic_shift(now), key=key, base_url=config.publish.base_url,
+                           names=actor_names(config.stance.actors))
     error: str | None = None
     try:
         channel.send(message, SendContext(clock=clock, config=config, http_transport=http_transport))
@@ -277,10 +279,11 @@ def _render(db, rows: list[_Row], context: SendContext) -> tuple[list[_Row], Mes
         shifts = [s for s in shifts if s.status != "dismissed"]
     if not rows:
         return [], None
+    names = actor_names(context.config.stance.actors)
     if len(rows) == 1:
-        return rows, render_shift(shifts[0], key=rows[0].key, base_url=base_url)
+        return rows, render_shift(shifts[0], key=rows[0].key, base_url=base_url, names=names)
     key = f"digest-{rows[0].channel}-{rows[0].shift_id}-{rows[-1].shift_id}-{len(rows)}"
-    return rows, render_shifts(shifts, key=key, base_url=base_url)
+    return rows, render_shifts(shifts, key=key, base_url=base_url, names=names)
 
 
 def _finish(db, rows: list[_Row], *, status: str, error: str | None, clock: Clock,

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Mapping
+
+from tracker.actornames import named
 
 from tracker.models import Shift
 
@@ -37,29 +39,36 @@ def shift_url(base_url: str | None, shift_id: int) -> str | None:
     return f"{base_url.rstrip('/')}/tracker/shifts/{shift_id}" if base_url else None
 
 
-def render_shift(shift: Shift, *, key: str, base_url: str | None = None) -> Message:
-    return render_shifts([shift], key=key, base_url=base_url)
+def render_shift(shift: Shift, *, key: str, base_url: str | None = None,
+                 names: Mapping[str, str] | None = None) -> Message:
+    return render_shifts([shift], key=key, base_url=base_url, names=names)
 
 
-def render_shifts(shifts: list[Shift], *, key: str, base_url: str | None = None) -> Message:
-    """One message for one shift, or a digest of shifts of one actor x topic."""
+def render_shifts(shifts: list[Shift], *, key: str, base_url: str | None = None,
+                  names: Mapping[str, str] | None = None) -> Message:
+    """One message for one shift, or a digest of shifts of one actor x topic.
+
+    ``names`` ({code: name}) puts the country's name beside its code: "Germany (DE)".
+    """
     first, last = shifts[0], shifts[-1]
+    who = named(first.actor, names or {})
+    retro = " (retro)" if first.retrospective else ""
     if len(shifts) == 1:
-        subject = (f"[tracker] {first.actor} on {first.topic}: {first.from_stance} -> {first.to_stance} "
+        subject = (f"[tracker] {who} on {first.topic}: {first.from_stance} -> {first.to_stance}{retro} "
                    f"({first.status}, {_outlets(first.corroboration)})")
     else:
-        subject = (f"[tracker] {first.actor} on {first.topic}: {len(shifts)} shifts, "
+        subject = (f"[tracker] {who} on {first.topic}: {len(shifts)} shifts, "
                    f"{first.from_stance} -> {last.to_stance}")
-    blocks = [_text_block(s, base_url) for s in shifts]
+    blocks = [_text_block(s, base_url, who) for s in shifts]
     text = "\n\n".join(blocks) + f"\n\n-- \nIdempotency key: {key}\n"
-    body = "".join(_html_block(s, base_url) for s in shifts)
+    body = "".join(_html_block(s, base_url, who) for s in shifts)
     page = f"<html><body>{body}<p style=\"color:#666\">Idempotency key: {html.escape(key)}</p></body></html>"
     payload = {
         "type": "shift" if len(shifts) == 1 else "digest",
         "idempotency_key": key,
         "subject": subject,
         "text": f"*{subject}*\n\n" + "\n\n".join(blocks),  # Slack-compatible
-        "shifts": [_structured(s, base_url) for s in shifts],
+        "shifts": [_structured(s, base_url, names or {}) for s in shifts],
     }
     return Message(key=key, subject=subject, text=text, html=page, payload=payload)
 
@@ -88,9 +97,9 @@ def _outlets(n: int) -> str:
     return f"{n} outlet" if n == 1 else f"{n} outlets"
 
 
-def _text_block(s: Shift, base_url: str | None) -> str:
+def _text_block(s: Shift, base_url: str | None, who: str) -> str:
     lines = [
-        f"{s.actor} changed its stance on {s.topic}: {s.from_stance} -> {s.to_stance}",
+        f"{who} changed its stance on {s.topic}: {s.from_stance} -> {s.to_stance}",
         f"Status: {s.status} | confidence {s.confidence:.2f} | corroborated by {_outlets(s.corroboration)}"
         + (" | RETROSPECTIVE (the text dates the new stance in the past)" if s.retrospective else ""),
         f"Detected: {s.detected_at}" + (f" | stance held since {s.since}" if s.since else ""),
@@ -108,6 +117,7 @@ def _text_block(s: Shift, base_url: str | None) -> str:
     link = shift_url(base_url, s.id)
     if link:
         lines += ["", f"Review this shift: {link}"]
+    lines.append(f"Your verdict: tracker review {s.id} --confirm (or --dismiss) --note \"why\"")
     return "\n".join(lines)
 
 
@@ -119,7 +129,7 @@ def _level_line(s: Shift) -> list[str]:
     return [line + (f" | why: {s.extra['reason']}" if s.extra.get("reason") else "")]
 
 
-def _html_block(s: Shift, base_url: str | None) -> str:
+def _html_block(s: Shift, base_url: str | None, who: str) -> str:
     e = html.escape
 
     def side(label: str, stance: str, outlet: str | None, date: str | None, evidence: str | None,
@@ -131,7 +141,7 @@ def _html_block(s: Shift, base_url: str | None) -> str:
 
     link = shift_url(base_url, s.id)
     return (
-        f"<h2>{e(s.actor)} on {e(s.topic)}: {e(s.from_stance)} &rarr; {e(s.to_stance)}</h2>"
+        f"<h2>{e(who)} on {e(s.topic)}: {e(s.from_stance)} &rarr; {e(s.to_stance)}</h2>"
         f"<p>Status: {e(s.status)} | confidence {s.confidence:.2f} | corroborated by "
         f"{e(_outlets(s.corroboration))}{' | <b>retrospective</b>' if s.retrospective else ''}</p>"
         + side("Now", s.to_stance, s.new_outlet, s.new_date, s.new_evidence, s.new_url)
@@ -145,10 +155,11 @@ def _source(outlet: str | None, date: str | None, speaker: str | None = None) ->
     return f"{text} | speaker: {speaker}" if speaker else text
 
 
-def _structured(s: Shift, base_url: str | None) -> dict[str, Any]:
+def _structured(s: Shift, base_url: str | None, names: Mapping[str, str]) -> dict[str, Any]:
     return {
         "id": s.id,
         "actor": s.actor,
+        "actor_name": names.get(s.actor),
         "topic": s.topic,
         "from_stance": s.from_stance,
         "to_stance": s.to_stance,

@@ -18,7 +18,7 @@ from typing import Any, Callable
 import click
 
 from tracker.cli import App, pass_app
-from tracker.clock import SYSTEM_CLOCK
+from tracker.clock import SYSTEM_CLOCK, iso
 from tracker.config import Config
 from tracker.models import RunStats
 from tracker.pipeline import Progress, run_cycle, run_recheck
@@ -84,13 +84,35 @@ def poll_command(app: App, all_feeds: bool, feed_names: tuple[str, ...]) -> None
         config.feed(name)  # an unknown name fails before anything runs
     db = app.open_db()
     reporter = Reporter(app.verbosity)
+    started = SYSTEM_CLOCK.now()
     try:
         stats = run_cycle(db, config, clock=SYSTEM_CLOCK, feed_names=feed_names, all_feeds=all_feeds,
                           trigger="poll", progress=reporter)
+        hints = poll_hints(db, stats, started, every=all_feeds or bool(feed_names))
     finally:
         reporter.close()
         db.close()
     app.echo(summary_line(stats))
+    for hint in hints:
+        click.echo(hint, err=True)
+
+
+def poll_hints(db, stats: RunStats, started: datetime, *, every: bool) -> list[str]:
+    """Why a cycle did nothing: no feed was due (when the next one is), or no network at all."""
+    if stats.feeds_polled == 0 and not every:
+        nxt = db.execute("SELECT name, next_poll_at FROM feeds WHERE NOT muted AND next_poll_at IS NOT NULL "
+                         "ORDER BY next_poll_at LIMIT 1").fetchone()
+        if nxt is None:
+            return ["no feed was due; 'tracker poll --all' polls every feed now"]
+        return [f"no feed was due: each waits for its interval (the next is {nxt[0]!r} at {_short(nxt[1])} UTC); "
+                "'tracker poll --all' polls every feed now"]
+    if stats.feeds_polled and stats.feeds_failed == stats.feeds_polled:
+        reasons = {r[0] for r in db.execute("SELECT last_error_reason FROM feeds WHERE last_polled_at >= ?",
+                                            (iso(started),)).fetchall()}
+        if reasons == {"dns"}:
+            return [f"every feed ({stats.feeds_polled}) failed to resolve its host name: no network? "
+                    "Check the connection and DNS, then run 'tracker poll --all'"]
+    return []
 
 
 @click.command("recheck")

@@ -16,11 +16,16 @@ from tracker.cli import App, pass_app
 def serve_command(app: App, port: int | None, host: str) -> None:
     """Browse shifts, positions, evidence and edits in Datasette (read-only)."""
     from tracker.publish import serve
+    from tracker.publish.serve import check_port, make_datasette
 
     if port is None:
         port = app.config.publish.port if app.config_path.exists() else 8001
+    make_datasette(app.db_path)  # a missing database is named before anything starts
+    check_port(host, port)
     app.echo(f"serving {app.db_path} at http://{host}:{port}/tracker (Ctrl-C to stop)")
-    serve(app.db_path, host=host, port=port, log_level="warning" if app.verbosity < 0 else "info")
+    actors = app.config.stance.actors if app.config_path.exists() else None
+    serve(app.db_path, host=host, port=port, log_level="warning" if app.verbosity < 0 else "info",
+          actors=actors)
 
 
 COMMANDS = [serve_command]

@@ -206,6 +206,15 @@ def record_history(db, report: Report, effect: str, *, now, params: PositionPara
     )
 
 
+def latest_shift(db, actor: str, topic: str) -> dict | None:
+    row = db.execute(
+        "SELECT id, to_stance, status FROM shifts WHERE actor = ? AND topic = ? AND status != 'dismissed' "
+        "ORDER BY id DESC LIMIT 1",
+        (actor, topic),
+    ).fetchone()
+    return None if row is None else {"id": row[0], "to_stance": row[1], "status": row[2]}
+
+
 def refresh_corroboration(db, shift_id: int, *, now) -> int:
     """Recount the outlets behind a shift's new stance; confirm it when due."""
     shift = db.execute(

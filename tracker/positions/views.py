@@ -4,7 +4,8 @@ alert renderer."""
 
 from __future__ import annotations
 
-from typing import Any
+import textwrap
+from typing import Any, Mapping
 
 from tracker.errors import AlertError
 from tracker.models import Shift
@@ -55,17 +56,74 @@ def _date(value: str | None) -> str | None:
     return value[:10] if value else None
 
 
-def shift_table(shifts: list[dict], *, width: int = 70) -> str:
-    """A readable text table of shifts (id, actor, topic, old -> new, date, evidence)."""
+def shift_table(shifts: list[dict], *, width: int = 70, names: Mapping[str, str] | None = None) -> str:
+    """A readable text table of shifts (id, actor with its name, topic, old -> new, date, evidence)."""
+    from tracker.actornames import named
+
     if not shifts:
         return "no shifts"
-    lines = [f"{'id':>3}  {'actor':<5} {'topic':<18} {'shift':<26} {'level':<6} {'since':<10} {'status':<9} evidence"]
-    for s in shifts:
+    actors = [named(s["actor"], names or {}) for s in shifts]
+    aw = max(5, *(len(a) for a in actors))
+    lines = [f"{'id':>3}  {'actor':<{aw}} {'topic':<18} {'shift':<26} {'level':<6} {'since':<10} {'status':<9} evidence"]
+    for s, actor in zip(shifts, actors):
         arrow = f"{s['from_stance']} -> {s['to_stance']}"
         flag = " (retro)" if s["retrospective"] else ""
         evidence = (s["new_evidence"] or "").replace("\n", " ")
         if len(evidence) > width:
             evidence = evidence[: width - 1] + "…"
-        lines.append(f"{s['id']:>3}  {s['actor']:<5} {s['topic'][:18]:<18} {arrow + flag:<26} {s.get('level') or '':<6} "
+        lines.append(f"{s['id']:>3}  {actor:<{aw}} {s['topic'][:18]:<18} {arrow + flag:<26} {s.get('level') or '':<6} "
                      f"{(s['since'] or '')[:10]:<10} {s['status']:<9} {evidence}")
     return "\n".join(lines)
+
+
+def _side(label: str, evidence: str | None, speaker: str | None, outlet: str | None, date: str | None,
+          url: str | None, width: int) -> list[str]:
+    indent = " " * 5 + " " * len(label)
+    quote = f"\u201c{' '.join((evidence or '').split())}\u201d" if evidence else "(no evidence recorded)"
+    lines = textwrap.wrap(quote, width=max(width, 40), initial_indent=" " * 5 + label, subsequent_indent=indent)
+    source = " \u00b7 ".join(p for p in (speaker, outlet, (date or "")[:10] or None) if p)
+    if source:
+        lines.append(indent + source)
+    if url:
+        lines.append(indent + url)
+    return lines
+
+
+def shift_blocks(shifts: list[dict], *, names: Mapping[str, str] | None = None, width: int = 100) -> str:
+    """Each shift as a heading line, then both sides: the whole sentence wrapped, who, outlet, date, link."""
+    from tracker.actornames import named
+
+    if not shifts:
+        return "no shifts"
+    blocks = []
+    for s in shifts:
+        flag = " (retro)" if s["retrospective"] else ""
+        outlets = f"{s['corroboration']} outlet{'' if s['corroboration'] == 1 else 's'}"
+        head = (f"{s['id']:>3}  {named(s['actor'], names or {})} on {s['topic']}: {s['from_stance']} -> "
+                f"{s['to_stance']}{flag}, {s.get('level') or 'shift'} ({s.get('kind') or '?'}), "
+                f"since {(s['since'] or '?')[:10]}, {s['status']}, {outlets}, confidence {s['confidence']:.2f}")
+        lines = [head]
+        lines += _side("now:    ", s["new_evidence"], s["new_speaker"], s["new_outlet"], s["new_date"],
+                       s["new_url"], width)
+        lines += _side("before: ", s["old_evidence"], s["old_speaker"], s["old_outlet"], s["old_date"],
+                       s["old_url"], width)
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
+
+
+def shift_lines(shifts: list[dict], *, names: Mapping[str, str] | None = None) -> str:
+    """One line per shift, nothing cut: for wide terminals, grep and spreadsheets (tab-separated)."""
+    from tracker.actornames import named
+
+    if not shifts:
+        return "no shifts"
+    header = ["id", "actor", "topic", "shift", "level", "since", "status", "outlets", "outlet", "evidence", "url",
+              "old outlet", "old evidence", "old url"]
+    rows = ["\t".join(header)]
+    for s in shifts:
+        change = f"{s['from_stance']} -> {s['to_stance']}" + (" (retro)" if s["retrospective"] else "")
+        values = [s["id"], named(s["actor"], names or {}), s["topic"], change, s.get("level"), (s["since"] or "")[:10],
+                  s["status"], s["corroboration"], s["new_outlet"], s["new_evidence"], s["new_url"],
+                  s["old_outlet"], s["old_evidence"], s["old_url"]]
+        rows.append("\t".join(" ".join(str(v or "").split()) for v in values))
+    return "\n".join(rows)

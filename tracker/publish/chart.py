@@ -1,9 +1,10 @@
 """Stance over time as a small inline SVG, drawn on the server.
 
 The analysts' browsers may have no internet, so no chart library from a CDN:
-one panel per actor (and topic), three bands (support, conditional, oppose),
-a step line for the position (baseline, then each shift) and a dot for each
-claim. Pure functions: events in, SVG text out.
+one panel per actor (and topic) headed by its name, three bands (support,
+conditional, oppose), a step line for the position (baseline, then each
+shift) and a dot for each claim, on a time axis of years and months that
+runs to today. Pure functions: events in, SVG text out.
 """
 
 from __future__ import annotations
@@ -11,16 +12,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from html import escape
+from typing import Mapping
 
 STANCE_ORDER = ("support", "conditional", "oppose")
 STANCE_COLOURS = {"support": "#1a7f37", "conditional": "#b7791f", "oppose": "#c62828"}
 
-WIDTH = 760
-LABEL_W = 150
-PAD_R = 20
-PANEL_H = 64
-AXIS_H = 28
-BAND_GAP = 18
+# Drawing units; the SVG scales to the width of the page (width="100%").
+WIDTH = 1200
+LABEL_W = 96  # the band labels' gutter
+PAD_R = 16
+HEAD_H = 18  # each panel's heading line: the actor's name (and topic)
+BAND_GAP = 16
+PANEL_H = HEAD_H + 3 * BAND_GAP + 6
+AXIS_H = 38  # years on the first line, months on the second
+MIN_LABEL_PX = 56  # month labels closer than this are thinned out
+MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
 
 
 @dataclass(frozen=True)
@@ -42,43 +48,56 @@ def _day(value: str) -> date | None:
         return None
 
 
-def stance_chart_svg(events: list[Event], *, title: str = "Stance over time") -> str:
-    """An SVG chart of ``events``; an empty string when none has a date and stance."""
+def stance_chart_svg(events: list[Event], *, title: str = "Stance over time",
+                     names: Mapping[str, str] | None = None, today: date | None = None) -> str:
+    """An SVG chart of ``events``; an empty string when none has a date and stance.
+
+    The time axis runs from the first event to ``today`` (or the last event when
+    not given or earlier), with a label at each year and thinned-out months;
+    each panel is headed by the actor's name (``names``: code -> name).
+    """
     usable = [(e, _day(e.day)) for e in events if e.stance in STANCE_COLOURS and _day(e.day)]
     if not usable:
         return ""
+    names = names or {}
     series: dict[tuple[str, str], list[tuple[Event, date]]] = {}
     for event, day in sorted(usable, key=lambda pair: (pair[1], pair[0].kind != "baseline")):
         series.setdefault((event.actor, event.topic), []).append((event, day))
     topics = {topic for _, topic in series}
     first = min(day for _, day in usable)
-    last = max(day for _, day in usable)
+    first = date(first.year, first.month, 1)  # the axis starts at a month boundary
+    last = max([day for _, day in usable] + ([today] if today else []))
     span = max((last - first).days, 1)
     plot_w = WIDTH - LABEL_W - PAD_R
 
     def x(day: date) -> float:
         return LABEL_W + plot_w * (day - first).days / span
 
-    height = AXIS_H + PANEL_H * len(series) + 8
+    bottom = AXIS_H + PANEL_H * len(series)
+    height = bottom + (18 if today else 4)  # room under the panels for the "today" label
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="stance-chart" role="img" '
-        f'viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}">',
+        f'viewBox="0 0 {WIDTH} {height}" width="100%" preserveAspectRatio="xMinYMin meet">',
         f"<title>{escape(title)}</title>",
     ]
+    out.extend(_time_axis(first, last, x, height))
     for n, ((actor, topic), points) in enumerate(sorted(series.items())):
         top = AXIS_H + n * PANEL_H
-        ys = {s: top + 12 + i * BAND_GAP for i, s in enumerate(STANCE_ORDER)}
-        label = actor if len(topics) == 1 else f"{actor} · {topic}"
+        ys = {s: top + HEAD_H + 8 + i * BAND_GAP for i, s in enumerate(STANCE_ORDER)}
+        name = names.get(actor)
+        label = f"{name} ({actor})" if name and name != actor else actor
+        if len(topics) > 1:
+            label += f" · {topic}"
         out.append(f'<g class="series" data-actor="{escape(actor)}" data-topic="{escape(topic)}">')
-        out.append(f'<text class="actor" x="4" y="{ys["conditional"] + 4}">{escape(label)}</text>')
         if n:
-            out.append(f'<line class="divider" x1="4" x2="{WIDTH - PAD_R}" y1="{top}" y2="{top}" stroke="#e4e4e4"/>')
+            out.append(f'<line class="divider" x1="0" x2="{WIDTH - PAD_R}" y1="{top}" y2="{top}" stroke="#e4e4e4"/>')
+        out.append(f'<text class="actor" x="{LABEL_W}" y="{top + HEAD_H - 4}">{escape(label)}</text>')
         for stance, y in ys.items():
             out.append(f'<line class="band" x1="{LABEL_W}" x2="{WIDTH - PAD_R}" y1="{y}" y2="{y}" '
                        f'stroke="#ddd" stroke-dasharray="2,3"/>')
             out.append(f'<text class="band-label" x="{LABEL_W - 6}" y="{y + 3}" '
                        f'text-anchor="end" fill="{STANCE_COLOURS[stance]}">{stance}</text>')
-        out.append(_step_line(points, ys, x, WIDTH - PAD_R))
+        out.append(_step_line(points, ys, x, x(last)))
         # Squares (baseline, shifts) first, then hollow claim dots on top, so both stay visible.
         for event, day in points:
             if event.kind != "claim":
@@ -95,9 +114,12 @@ def stance_chart_svg(events: list[Event], *, title: str = "Stance over time") ->
                     f"<title>{escape(_tip(event))}</title></circle>"
                 )
         out.append("</g>")
-    out.extend(_year_ticks(first, last, x, height))
-    out.append(f'<text class="axis" x="{LABEL_W}" y="14">{first.isoformat()}</text>')
-    out.append(f'<text class="axis" x="{WIDTH - PAD_R}" y="14" text-anchor="end">{last.isoformat()}</text>')
+    if today and today >= first:
+        px = x(today)
+        out.append(f'<line class="today" x1="{px:.1f}" x2="{px:.1f}" y1="{AXIS_H - 4}" y2="{bottom + 4}" '
+                   f'stroke="#1f6feb" stroke-dasharray="4,3"/>')
+        out.append(f'<text class="axis today" x="{px:.1f}" y="{height - 3}" text-anchor="end" '
+                   f'fill="#1f6feb">today {today.isoformat()}</text>')
     out.append("</svg>")
     return "\n".join(out)
 
@@ -118,16 +140,32 @@ def _step_line(points, ys, x, right_edge: float) -> str:
     return f'<polyline class="position" points="{path}" fill="none" stroke="#555" stroke-width="2"/>'
 
 
-def _year_ticks(first: date, last: date, x, height: int) -> list[str]:
-    """A faint line and label at each 1 January the chart spans."""
-    ticks = []
-    for year in range(first.year + 1, last.year + 1):
-        px = x(date(year, 1, 1))
-        ticks.append(f'<line class="year" x1="{px:.1f}" x2="{px:.1f}" y1="{AXIS_H - 8}" y2="{height - 4}" '
-                     f'stroke="#bbb"/>')
-        if x(first) + 90 < px < x(last) - 90:  # keep clear of the first and last date labels
-            ticks.append(f'<text class="axis year" x="{px:.1f}" y="14" text-anchor="middle">{year}</text>')
-    return ticks
+def _months(first: date, last: date) -> list[date]:
+    months, day = [], first
+    while day <= last:
+        months.append(day)
+        day = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+    return months
+
+
+def _time_axis(first: date, last: date, x, height: int) -> list[str]:
+    """Years on the top line (a faint line down the chart at each 1 January), months below,
+    thinned to every 2nd, 3rd, 6th or 12th so no two labels overlap; never a label past the end."""
+    months = _months(first, last)
+    month_px = (x(last) - x(first)) / max(len(months), 1)
+    step = next((s for s in (1, 2, 3, 6) if month_px * s >= MIN_LABEL_PX), 12)
+    out = []
+    for day in months:
+        px = x(day)
+        if day.month == 1 or day == first:
+            out.append(f'<text class="axis year" x="{px + 2:.1f}" y="12">{day.year}</text>')
+        if day.month == 1 and day != first:
+            out.append(f'<line class="year" x1="{px:.1f}" x2="{px:.1f}" y1="2" y2="{height - 2}" stroke="#bbb"/>')
+        if (day.month - 1) % step == 0 and x(last) - px >= MIN_LABEL_PX / 2:
+            out.append(f'<line class="month" x1="{px:.1f}" x2="{px:.1f}" y1="{AXIS_H - 6}" y2="{AXIS_H}" '
+                       f'stroke="#999"/>')
+            out.append(f'<text class="axis month" x="{px + 2:.1f}" y="{AXIS_H - 7}">{MONTHS[day.month - 1]}</text>')
+    return out
 
 
 def _tip(event: Event) -> str:

@@ -263,8 +263,9 @@ def stance_meanings_html() -> str:
     return f"<ul class=\"stance-meanings\">{items}</ul>"
 
 
-def build_metadata(base_url: str = "/") -> dict:
-    """The metadata dict to pass to ``Datasette(metadata=...)``; links start at ``base_url``."""
+def build_metadata(base_url: str = "/", actor_names: dict[str, str] | None = None) -> dict:
+    """The metadata dict to pass to ``Datasette(metadata=...)``; links start at ``base_url``;
+    ``actor_names`` ({code: name}) are shown beside the codes."""
     root = base_url.rstrip("/")
     tables: dict[str, dict] = {}
     for name, (description, columns, options) in TABLES.items():
@@ -294,5 +295,6 @@ def build_metadata(base_url: str = "/") -> dict:
                 "queries": {name: dict(query) for name, query in CANNED_QUERIES.items()},
             }
         },
-        "plugins": {PLUGIN: {"database": DATABASE, "stances": dict(STANCE_MEANINGS)}},
+        "plugins": {PLUGIN: {"database": DATABASE, "stances": dict(STANCE_MEANINGS),
+                             "actors": dict(actor_names or {})}},
     }

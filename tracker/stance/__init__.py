@@ -12,30 +12,49 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+from tracker.datafile import read_toml
 from tracker.errors import ConfigError, StanceError
 from tracker.models import Claim
 from tracker.stance.classifier import RuleClassifier, StanceClassifier
 from tracker.stance.claims import TopicMatcher, compile_topic, extract_claims
 from tracker.stance.cues import DEFAULT_LEXICON, Lexicon, load_lexicon
+from tracker.stance.language import detect_language
 
-__all__ = ["Engine", "find_claims", "load_engine", "names_actor", "to_text", "parse_published"]
+__all__ = ["Engine", "detect_language", "find_claims", "load_engine", "names_actor", "to_text", "parse_published"]
+
+
+LANGUAGE_DIR = Path(__file__).with_name("languages")
 
 
 @dataclass(frozen=True)
 class Engine:
-    """Everything find_claims needs, compiled once."""
+    """Everything find_claims needs, compiled once: English, and one engine per language pack."""
 
     gazetteer: object
     topics: dict[str, TopicMatcher]
     lexicon: Lexicon
     classifier: StanceClassifier
+    languages: dict[str, "Engine"] = field(default_factory=dict)
 
     def topic_ids(self) -> list[str]:
         return list(self.topics)
+
+    @property
+    def language(self) -> str:
+        return self.lexicon.language
+
+    def for_language(self, code: str) -> "Engine | None":
+        """The engine that reads `code` (ISO 639-1); None for a language without a pack."""
+        return self if code == self.language else self.languages.get(code)
+
+    def language_names(self) -> dict[str, str]:
+        """Every language the engine reads, code -> name, English first."""
+        return {self.language: self.lexicon.language_name,
+                **{code: e.lexicon.language_name for code, e in sorted(self.languages.items())}}
 
 
 _ENGINES: dict[tuple, Engine] = {}
@@ -59,7 +78,9 @@ def load_engine(actors_path: Path | str, topics_path: Path | str, *, lexicon_pat
     from tracker.stance.topics import load_topics
 
     actors_path, topics_path, lexicon_path = Path(actors_path), Path(topics_path), Path(lexicon_path)
-    key = (_stamp(actors_path), _stamp(topics_path), _stamp(lexicon_path), id(classifier) if classifier else None)
+    packs = sorted(LANGUAGE_DIR.glob("*.toml"))
+    key = (_stamp(actors_path), _stamp(topics_path), _stamp(lexicon_path), *map(_stamp, packs),
+           id(classifier) if classifier else None)
     cached = _ENGINES.get(key)
     if cached is not None:
         return cached
@@ -69,7 +90,17 @@ def load_engine(actors_path: Path | str, topics_path: Path | str, *, lexicon_pat
     matchers = {tid: compile_topic(topic, lexicon, str(topics_path)) for tid, topic in topics.items()}
     if not matchers:
         raise ConfigError(f"{topics_path}: no topics defined; add a [[topic]] with an id and anchors")
-    engine = Engine(gazetteer, matchers, lexicon, classifier or RuleClassifier(lexicon))
+    languages = {}
+    for pack in packs:
+        pack_lexicon = load_lexicon(pack)
+        code = pack_lexicon.language
+        if code != pack.stem:
+            raise ConfigError(f"{pack}: [language] code is {code!r}; name the file {code}.toml or set code = \"{pack.stem}\"")
+        pack_matchers = {tid: compile_topic(topic.in_language(code), pack_lexicon, f"{topics_path} [topic.{code}]")
+                         for tid, topic in topics.items() if topic.in_language(code) is not None}
+        languages[code] = Engine(gazetteer.with_language(read_toml(pack, "language pack", fix="restore the file from the repository"), pack), pack_matchers,
+                                 pack_lexicon, classifier or RuleClassifier(pack_lexicon))
+    engine = Engine(gazetteer, matchers, lexicon, classifier or RuleClassifier(lexicon), languages)
     _ENGINES[key] = engine
     return engine
 
@@ -130,11 +161,13 @@ def _html_to_text(html: str) -> str:
 
 
 def find_claims(text: str | bytes, published: str | date | datetime | None = None, *, engine: Engine,
-                topics: list[str] | tuple[str, ...] | str | None = None) -> list[Claim]:
+                topics: list[str] | tuple[str, ...] | str | None = None, language: str | None = None) -> list[Claim]:
     """Claims found in `text` (plain text or HTML), for all topics or the ones named.
 
-    An unknown topic id is a StanceError listing the known ones; empty or
-    binary input gives [].
+    `language` (ISO 639-1) picks the rules; without it the text's language is
+    detected. A language without a pack, or a topic not written in it, gives
+    no claims. An unknown topic id is a StanceError listing the known ones;
+    empty or binary input gives [].
     """
     day = parse_published(published)
     if isinstance(topics, str):
@@ -151,8 +184,13 @@ def find_claims(text: str | bytes, published: str | date | datetime | None = Non
     plain = to_text(text)
     if not plain.strip():
         return []
-    return extract_claims(plain, gazetteer=engine.gazetteer, lexicon=engine.lexicon,
-                          classifier=engine.classifier, topics=matchers, published=day)
+    reader = engine.for_language(language or detect_language(plain))
+    if reader is None:
+        return []
+    if reader is not engine:
+        matchers = [reader.topics[m.id] for m in matchers if m.id in reader.topics]
+    return extract_claims(plain, gazetteer=reader.gazetteer, lexicon=reader.lexicon,
+                          classifier=reader.classifier, topics=matchers, published=day)
 
 
 # "it" is left out: "It is still unclear which countries..." names nobody.
@@ -160,10 +198,12 @@ _POINTS_BACK = re.compile(r"(?<![\w'’])(?:he|she|they|his|her|its|their|the (?
                           r"president|prime minister|premier|minister|ministry|kingdom|leader))(?![\w'’])", re.IGNORECASE)
 
 
-def names_actor(engine: Engine, evidence: str, actor: str, published: str | date | datetime | None = None) -> bool:
+def names_actor(engine: Engine, evidence: str, actor: str, published: str | date | datetime | None = None,
+                language: str = "en") -> bool:
     """Does an evidence sentence name `actor` (by name, capital, office, metonym or a member of a
     group named), or hold a pronoun that a claim may have resolved within its article?"""
     day = parse_published(published) if not isinstance(published, str) or published else None
-    if any(actor in m.codes for m in engine.gazetteer.find_mentions(evidence, on=day)):
+    reader = engine.for_language(language) or engine
+    if any(actor in m.codes for m in reader.gazetteer.find_mentions(evidence, on=day)):
         return True
     return _POINTS_BACK.search(evidence) is not None

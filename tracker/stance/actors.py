@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -122,6 +122,7 @@ class Gazetteer:
     actors: dict[str, Actor]
     groups: tuple[Group, ...]
     not_mentions: tuple[str, ...] = ()
+    suffixes: tuple[str, ...] = ()  # endings a form may take in running text ("Berlins", "Tuska"), longest first
     # Lookups built once from the fields above.
     _by_name: dict[str, tuple[Official, ...]] = field(init=False, repr=False, compare=False)
     _terms: dict[str, Term] = field(init=False, repr=False, compare=False)
@@ -134,7 +135,8 @@ class Gazetteer:
         setattr_(self, "_by_name", _index_officials(self.actors))
         setattr_(self, "_terms", terms)
         setattr_(self, "_skip", frozenset(_lower_article(p) for p in self.not_mentions))
-        setattr_(self, "_pattern", _compile(list(terms) + _person_forms(self.actors) + list(self.not_mentions)))
+        setattr_(self, "_pattern", _compile(list(terms) + _person_forms(self.actors) + list(self.not_mentions),
+                                            self.suffixes))
 
     def actor(self, code: str) -> Actor:
         try:
@@ -184,7 +186,7 @@ class Gazetteer:
         mentions: list[Mention] = []
         for match in self._pattern.finditer(text):
             surface = match.group(0)
-            key = _normalise_space(surface)
+            key = self._known_form(_normalise_space(surface))
             if _lower_article(key) in self._skip:
                 continue
             term = self._terms.get(_lower_article(key))
@@ -197,6 +199,57 @@ class Gazetteer:
                 codes = (speaker.actor,) if speaker else ()
                 mentions.append(Mention(match.start(), match.end(), surface, codes, "official", officials))
         return mentions
+
+
+    def _known_form(self, key: str) -> str:
+        """The listed form behind an inflected one: "Berlins" -> "Berlin" when "Berlins" is not listed."""
+        if not self.suffixes or _lower_article(key) in self._terms or key in self._by_name:
+            return key
+        for suffix in self.suffixes:
+            stem = key[: -len(suffix)]
+            if key.endswith(suffix) and stem and (_lower_article(stem) in self._terms or stem in self._by_name):
+                return stem
+        return key
+
+    def with_language(self, data: dict[str, Any], path: Path) -> "Gazetteer":
+        """This gazetteer plus a language pack's forms: [[actor]] names, adjectives, people,
+        capitals and metonyms added to the actor of that code, [[official]] forms to that
+        person, [[group]] aliases, and [language] suffixes. ConfigError names the pack."""
+        name = str(path)
+        actors = dict(self.actors)
+        where_of = {code: f"config/actors.toml [[actor]] ({code})" for code in actors}
+        for number, item in enumerate(array_of_tables(data.get("actor", []), name, "actor"), start=1):
+            where = f"{name}: [[actor]] #{number}"
+            t = Table(item, labelled(where, item, "code"), {"code", "names", "adjectives", "people", "capitals", "metonyms"})
+            code = t.get("code", str, required=True, example='"DE"').strip()
+            if code not in actors:
+                raise ConfigError(f"{where} code {code!r} is not in the actors file; known: {', '.join(sorted(actors))}")
+            t.where = f"{where} ({code})"
+            old = actors[code]
+            extra = {key: string_list(t, key, '["Deutschland"]') for key in ("names", "adjectives", "people", "capitals", "metonyms")}
+            actors[code] = replace(old, **{key: tuple(dict.fromkeys((*getattr(old, key), *forms)))
+                                           for key, forms in extra.items()})
+            where_of[code] = f"[[actor]] #{number}"
+        by_name = {o.name: (code, o) for code, a in actors.items() for o in a.officials}
+        for number, item in enumerate(array_of_tables(data.get("official", []), name, "official"), start=1):
+            where = f"{name}: [[official]] #{number}"
+            t = Table(item, labelled(where, item, "name"), {"name", "forms"})
+            person = t.get("name", str, required=True, example='"Donald Tusk"')
+            if person not in by_name:
+                raise ConfigError(f"{where} name {person!r} is no official in the actors file; write the full name as it is there")
+            code, official = by_name[person]
+            forms = string_list(t, "forms", '["Tuska", "Tuskiem"]', required=True)
+            grown = replace(official, aliases=tuple(dict.fromkeys((*official.aliases, *forms))))
+            actors[code] = replace(actors[code], officials=tuple(grown if o is official else o for o in actors[code].officials))
+        groups = list(self.groups)
+        for number, item in enumerate(array_of_tables(data.get("group", []), name, "group"), start=1):
+            where = f"{name}: [[group]] #{number}"
+            group = _parse_group(item, where, actors)
+            groups.append(group)
+        suffixes = data.get("language", {}).get("suffixes", [])
+        _check_forms(actors, tuple(groups), where_of, name)
+        return Gazetteer(actors=actors, groups=tuple(groups), not_mentions=self.not_mentions,
+                         suffixes=tuple(sorted((str(x) for x in suffixes), key=len, reverse=True)))
 
 
 def _strip_possessive(name: str) -> str:
@@ -441,15 +494,17 @@ def _person_forms(actors: dict[str, Actor]) -> list[str]:
     return forms
 
 
-def _compile(forms: list[str]) -> re.Pattern[str] | None:
-    """One case-sensitive pattern for all forms, built as a trie so it stays fast on long texts."""
+def _compile(forms: list[str], suffixes: tuple[str, ...] = ()) -> re.Pattern[str] | None:
+    """One case-sensitive pattern for all forms, built as a trie so it stays fast on long texts;
+    `suffixes` are endings a form may take ("Berlins", "Tuska")."""
     # "the UK" also opens a sentence as "The UK".
     forms = [f for form in forms for f in (form, "The" + form[3:] if form.startswith("the ") else "") if f]
     forms = list(dict.fromkeys(forms))
     if not forms:
         return None
     body = trie_regex([r"\s+" if ch == " " else re.escape(ch) for ch in form] for form in forms)
-    return re.compile(r"(?<![\w.])" + body + r"(?!\w)(?!\.\w)")
+    ending = "(?:" + "|".join(re.escape(x) for x in suffixes) + ")?" if suffixes else ""
+    return re.compile(r"(?<![\w.])" + body + ending + r"(?!\w)(?!\.\w)")
 
 
 def trie_regex(token_lists: Iterable[Sequence[str]]) -> str:

@@ -53,6 +53,13 @@ _RELATIVE_SUBJECT = re.compile(r",\s+(?:which|who)\s+(?:has\s+|have\s+|had\s+|st
 _INNER_SUBJECT = re.compile(
     r"\b(?:which|what|how many|whichever)\s+(?:\w+\s+){0,2}?(?:countries|states|nations|allies|members|governments|"
     r"partners|leaders)\b", re.IGNORECASE)
+_SPEAKER_BEFORE_PRONOUN = re.compile(
+    r"([A-Z][\w’'-]+)\s+(?:has\s+|had\s+)?(?:said|says|told\s+\w+|added|stated|insisted|stressed|noted|argued|"
+    r"warned|explained|announced|declared|confirmed)\s+(?:that\s+)?$")
+_UNNAMED_SUBJECT = re.compile(
+    r"\b(?:several|some|many|a number of|other|few|various|most|a group of|a handful of)\s+(?:[\w-]+\s+){0,4}?"
+    r"(?:countries|members|states|nations|allies|governments|partners)\s+(?:\w+\s+){0,2}?"
+    r"(?:are|is|were|was|have|has|had|would|will|could|may|might|say|said)\b", re.IGNORECASE)
 _THAT_BEFORE = re.compile(r"\b(?:that|whether)\s+(?:the\s+)?$", re.IGNORECASE)
 _HUMAN_PRONOUN = re.compile(r"(?<![\w'’])(he|she|He|She)(?![\w'’])")
 
@@ -124,7 +131,7 @@ def extract_claims(
 ) -> list[Claim]:
     state = _DocState()
     claims: list[Claim] = []
-    sentences = split_sentences(text)
+    sentences = split_sentences(text, lexicon.abbreviations)
     # The title is the first line that reads like one (not a site name such as "a3f.in.ua").
     # Title and lead (the first sentences) set what the whole article is about, so a topic
     # tie made there ("...troops to Ukraine") holds for every sentence of the article.
@@ -146,7 +153,7 @@ def extract_claims(
                 state.last_person = subject
             continue
         time_cue = lexicon.find_time_cue(s)
-        said_at = estimate_said_at(time_cue, published)
+        said_at = estimate_said_at(time_cue, published, lexicon.months)
         seen: set[tuple[str, str, str]] = set()
         clauses = split_clauses(s, lexicon.clause_splitter, lexicon.fronted)
         closing = _closing_speaker(s, holders) if len(clauses) > 1 else None
@@ -159,6 +166,7 @@ def extract_claims(
             if not c_holders and closing is not None and closing.start >= clause.end:
                 c_holders = [closing]  # "It's too early ..., as Russia is ..., Kallas said": her words
             c_holders = _on_record(c_holders, c_text, s, lexicon)
+            c_holders = [h for h in c_holders if h.via == "official" or not _pundit_reports(s, h.start, lexicon)]
             for topic in topics:
                 t_holders = [h for h in c_holders
                              if not topic.is_subject_matter(h, s) or _wills(s, h.end, lexicon)]
@@ -193,7 +201,7 @@ def extract_claims(
                             confidence=round(max(confidence, 0.1), 2), evidence=s,
                             speaker=holder.speaker or _speaker_for(code, holders, clause),
                             time_cue=time_cue.text if time_cue else None,
-                            said_at=said_at, sentence_index=sentence.index,
+                            said_at=said_at, sentence_index=sentence.index, language=lexicon.language,
                         ))
             if c_holders:
                 state.last_holders = tuple(c for h in c_holders for c in h.codes)
@@ -218,11 +226,13 @@ def governing_holders(holders: list[Holder], s: str, cue: int, lexicon: Lexicon,
     it (a quote before its speaker: "We are ready," Scholz said).
     """
     before = [h for h in holders if h.start < cue]
+    if not before and _UNNAMED_SUBJECT.search(s, max(0, cue - 120), cue):
+        return []  # "Several NATO members are considering sending soldiers, Fico said": not Slovakia's
     if not before:  # the subject of a later "that" clause holds that clause, not the cue before it
         return [h for h in holders if not (_THAT_BEFORE.search(s[max(0, h.start - 20):h.start])
                                            and not _REPORTING.match(s[h.end:]))]
     nearest = max(before, key=lambda h: h.start)
-    if _INNER_SUBJECT.search(s, nearest.end, cue):
+    if _INNER_SUBJECT.search(s, nearest.end, cue) or _UNNAMED_SUBJECT.search(s, nearest.end, cue):
         return []  # "Macron refused to specify which countries would send troops": theirs, unnamed
     kept = [nearest]
     for h in sorted(before, key=lambda h: -h.start):
@@ -245,12 +255,24 @@ def _joined(between: str, lexicon: Lexicon) -> bool:
     """Is the text between two holder mentions only a list or an apposition (no verb between)?"""
     for word in _WORD.findall(between):
         lower = word.lower()
-        if not word[:1].isalnum() or word[:1].isupper() or lower in _JOINER_WORDS or lower in _TITLE_WORDS:
+        if not word[:1].isalnum() or word[:1].isupper() or lower in _JOINER_WORDS or lower in _TITLE_WORDS \
+                or lower in lexicon.conjunctions or lower in lexicon.articles:
             continue
         if lower in lexicon.titles or lexicon.roles.fullmatch(lower):
             continue
         return False
     return True
+
+
+def _pundit_reports(s: str, start: int, lexicon: Lexicon) -> bool:
+    """Is the holder inside what a pundit or former official says ("A former colonel said
+    Germany must be ready"): a prescription, not the government's stance?"""
+    words = _WORD.findall(s[max(0, start - 160):start])
+    lowered = [w.lower() for w in words]
+    for i, word in enumerate(lowered):
+        if word in lexicon.reporting and any(w in lexicon.non_speakers for w in lowered[max(0, i - 6):i]):
+            return True
+    return False
 
 
 def _closing_speaker(s: str, holders: list[Holder]) -> Holder | None:
@@ -302,7 +324,7 @@ def compile_topic(topic, lexicon: Lexicon, where: str) -> TopicMatcher:
 def _analyse_mentions(s: str, mentions, lexicon: Lexicon) -> tuple[list[Holder], list[tuple[int, int, str, tuple[str, ...]]]]:
     """Holder mentions of a sentence, and every person named in it (start, end, name, codes)."""
     persons: list[tuple[int, int, str, tuple[str, ...]]] = []
-    chains = _chains(s, mentions)
+    chains = _chains(s, mentions, lexicon)
     holders: list[Holder] = []
     for chain in chains:
         first, last = chain[0], chain[-1]
@@ -320,7 +342,7 @@ def _analyse_mentions(s: str, mentions, lexicon: Lexicon) -> tuple[list[Holder],
                 continue
             if m.via in ("metonym", "capital") and re.match(r"^\s+(?:in|of)\s+[A-Z]", s[m.end:]):
                 continue  # "the Chancellery in Tallinn" is Estonia's, not Germany's
-            if m.start == 0 and re.match(r"^\s*(?:,\s*(?:\d|[A-Z][a-z]+\.? \d)|\(|[–—-])", s[m.end:]):
+            if m.start == 0 and re.match(r"^(?:/[\w ]+)?\s*(?:,\s*(?:\d|[A-Z][a-z]+\.? \d)|\(|[–—-])", s[m.end:]):
                 continue  # a dateline: "Riga, 30 April 2025 (dpa) - Estonia is prepared..."
             role = _role_after(s, last.end, lexicon)
             if role is False:
@@ -344,7 +366,7 @@ def _analyse_mentions(s: str, mentions, lexicon: Lexicon) -> tuple[list[Holder],
     return holders, persons
 
 
-def _chains(s: str, mentions) -> list[list]:
+def _chains(s: str, mentions, lexicon: Lexicon) -> list[list]:
     """Mentions joined by commas/and/or ("Germany, Poland, and the Czech Republic") form one chain."""
     chains: list[list] = []
     for n, m in enumerate(mentions):
@@ -354,7 +376,7 @@ def _chains(s: str, mentions) -> list[list]:
             if between.strip() == "," and _titles_a_speaker(m, mentions[n + 1:n + 2]):
                 chains.append([m])  # "...membership of NATO, U.S. Adviser Jake Sullivan said": a new subject
                 continue
-            if re.fullmatch(r"\s*(?:,\s*(?:and\s+|or\s+)?|and\s+|or\s+|as\s+well\s+as\s+|&\s*)(?:the\s+)?", between, re.I):
+            if lexicon.list_joiner.fullmatch(between):
                 chains[-1].append(m)
                 continue
         chains.append([m])
@@ -401,7 +423,7 @@ def _oblique(s: str, start: int, end: int, lexicon: Lexicon) -> bool:
         if governor == "by" and any(w.lower() in lexicon.by_words for w in raw[max(0, i - 4):i]):
             return False
         return True
-    if governor in lexicon.subject_openers or not governor[:1].isalpha():
+    if governor in lexicon.subject_openers or not governor[:1].isalpha() or not lexicon.object_after_verb:
         return False
     return True  # after a verb or noun: an object ("to assist Ukraine")
 
@@ -409,7 +431,7 @@ def _oblique(s: str, start: int, end: int, lexicon: Lexicon) -> bool:
 def _skippable(word: str, lexicon: Lexicon) -> bool:
     """Words between a name and what governs it: titles, other names, articles."""
     lower = word.lower()
-    if lower in ("the", "'s", "’s", "both", "either", "neither", "a"):
+    if lower in ("'s", "’s", "both", "either", "neither") or lower in lexicon.articles:
         return True
     if lower in lexicon.prepositions or lower in lexicon.subject_openers:
         return False  # a capitalised "After" or "In" opening the sentence still governs
@@ -462,6 +484,12 @@ def _thing_after(s: str, end: int, lexicon: Lexicon) -> bool:
 def _resolve_pronoun_holder(c_text: str, offset: int, state: _DocState, persons, lexicon: Lexicon,
                             index: int) -> list[Holder]:
     m = _HUMAN_PRONOUN.search(c_text)
+    said = _SPEAKER_BEFORE_PRONOUN.search(c_text[:m.start()]) if m else None
+    if said:  # "Martin said he had proposed": he is the speaker, whoever else the sentence names
+        speaker = next((p for p in persons if p[0] <= offset + said.start(1) < p[1]), None)
+        if speaker is None or not speaker[3]:
+            return []
+        return [Holder(offset + m.start(), offset + m.end(), speaker[3], speaker[2], "pronoun")]
     if m and state.last_person is not None:
         name, codes = state.last_person
         # a person named earlier in this very sentence wins ("The declaration by Starmer..., as he stated")

@@ -101,6 +101,10 @@ class TimeCue:
     start: int
 
 
+_REPORTING_WORDS = ["said", "says", "told", "tells", "added", "stated", "argued", "argues", "wrote", "writes",
+                    "believes", "thinks", "suggested", "insisted", "warned", "claimed"]
+
+
 def _words(values: list[str]) -> frozenset[str]:
     return frozenset(v.lower() for v in values)
 
@@ -111,6 +115,17 @@ class Lexicon:
     def __init__(self, data: dict[str, Any], path: Path) -> None:
         self.path = path
         name = str(path)
+        language = data.get("language", {})
+        if not isinstance(language, dict):
+            raise ConfigError(f"{name}: 'language' must be a table: write [language] with code = \"de\"")
+        self.language = str(language.get("code", "en"))
+        self.language_name = str(language.get("name", "English"))
+        self.suffixes = tuple(sorted((str(x) for x in language.get("suffixes", [])), key=len, reverse=True))
+        months = [str(m).lower() for m in language.get("months", MONTHS)]
+        if len(months) != 12:
+            raise ConfigError(f"{name}: [language] months has {len(months)} names; give the 12, January first")
+        self.months = tuple(months)
+        self.abbreviations = frozenset(str(a).lower().rstrip(".") for a in language.get("abbreviations", []))
         self.groups: list[CueGroup] = []
         for number, item in enumerate(_list(data, "cue", name), start=1):
             where = f"{name}: [[cue]] #{number}"
@@ -163,6 +178,17 @@ class Lexicon:
         self.person_pronouns = _words(holders.get("person_pronouns", []))
         self.actor_pronouns = compile_phrases(holders.get("actor_pronouns", []), f"{name}: [holders] actor_pronouns")
         self.titles = _words(holders.get("titles", []))
+        # English is subject-verb-object: a name right after a verb is its object. Languages with
+        # verb-second or free word order ("Am Montag sagte Scholz") switch this off.
+        self.object_after_verb = bool(holders.get("object_after_verb", True))
+        self.articles = _words(holders.get("articles", ["the", "a", "an"]))
+        self.conjunctions = _words(holders.get("conjunctions", ["and", "or", "as well as", "&"]))
+        joiners = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(self.conjunctions, key=len, reverse=True))
+        articles = "|".join(re.escape(w) for w in sorted(self.articles, key=len, reverse=True))
+        # "Germany, Poland, and the Czech Republic": mentions joined by commas and conjunctions form one list
+        self.list_joiner = re.compile(rf"\s*(?:,\s*(?:(?:{joiners})\s+)?|(?:{joiners})\s*)(?:(?:{articles})\s+)?",
+                                      re.IGNORECASE)
+        self.reporting = _words(holders.get("reporting", _REPORTING_WORDS))
         self.hearsay = compile_phrases(holders.get("hearsay", []), f"{name}: [holders] hearsay")
         self.hearsay_adverbs = compile_phrases(holders.get("hearsay_adverbs", []), f"{name}: [holders] hearsay_adverbs")
         back = data.get("back_references", {})
@@ -237,7 +263,7 @@ class Lexicon:
         return best
 
 
-def estimate_said_at(cue: TimeCue | None, published: date | None) -> str | None:
+def estimate_said_at(cue: TimeCue | None, published: date | None, months: tuple[str, ...] = MONTHS) -> str | None:
     """The date a stance placed in the past was held, estimated from the article's date.
 
     'last winter' -> the January of the last winter that has ended; 'In
@@ -248,7 +274,9 @@ def estimate_said_at(cue: TimeCue | None, published: date | None) -> str | None:
         return published.isoformat() if published else None
     text = cue.text.lower()
     if cue.kind == "month":
-        month = next(i for i, name in enumerate(MONTHS, start=1) if name in text)
+        month = next((i for i, name in enumerate(months, start=1) if name in text), None)
+        if month is None:
+            return published.isoformat() if published else None
         year_match = re.search(r"(?:19|20)\d\d", text)
         if year_match:
             return date(int(year_match.group(0)), month, 1).isoformat()

@@ -20,7 +20,9 @@ ABBREVIATIONS = frozenset(
     u.s u.k u.n e.u u.s.a a.m p.m i.e e.g""".split()
 )
 
-_BOUNDARY = re.compile(r"""[.!?…]+["”’'»)\]]*(?=\s+["“‘'«(\[]?[A-Z0-9А-ЯЁ])""")
+# Capitals of the Latin, Greek and Cyrillic scripts: a sentence may open with "Łukaszenka", "Élysée", "Österreich".
+_CAPITALS = "".join(sorted({chr(c) for c in range(0x41, 0x530) if chr(c).isupper()}))
+_BOUNDARY = re.compile(r"""[.!?…]+["”’'»“)\]]*(?=\s+[„"“‘'«»‹(\[–—-]?\s?[0-9""" + re.escape(_CAPITALS) + "])")
 _WORD_BEFORE = re.compile(r"([\w.]+)$")
 _SPACES = re.compile(r"[ \t\u00a0\u2009\u202f]+")
 _BULLET = re.compile(r"^\s*(?:[•●▪◦·*\-–]\s+|\d{1,2}[.)]\s+)")
@@ -42,21 +44,21 @@ class Clause:
     text: str
 
 
-def _is_abbreviation(before: str) -> bool:
+def _is_abbreviation(before: str, extra: frozenset[str] = frozenset()) -> bool:
     m = _WORD_BEFORE.search(before[-40:])
     if not m:
         return False
     word = m.group(1).lower().rstrip(".")
-    if word in ABBREVIATIONS:
+    if word in ABBREVIATIONS or word in extra:
         return True
     # An initial ("J. D. Vance") or a dotted acronym ("U.S", "N.A.T.O").
     return len(word) == 1 or bool(re.fullmatch(r"(?:\w\.)+\w", word))
 
 
-def _split_paragraph(paragraph: str) -> Iterator[str]:
+def _split_paragraph(paragraph: str, abbreviations: frozenset[str] = frozenset()) -> Iterator[str]:
     start = 0
     for m in _BOUNDARY.finditer(paragraph):
-        if m.group(0).startswith(".") and _is_abbreviation(paragraph[start:m.start()]):
+        if m.group(0).startswith(".") and _is_abbreviation(paragraph[start:m.start()], abbreviations):
             continue
         piece = paragraph[start:m.end()].strip()
         if piece:
@@ -82,14 +84,15 @@ def _bounded(piece: str) -> Iterator[str]:
         yield piece
 
 
-def split_sentences(text: str) -> list[Sentence]:
-    """Split text into sentences; every line break ends a sentence."""
+def split_sentences(text: str, abbreviations: frozenset[str] = frozenset()) -> list[Sentence]:
+    """Split text into sentences; every line break ends a sentence. `abbreviations` adds a
+    language's own ("z.B", "bzw", "np"), lower-case without the final period."""
     sentences: list[Sentence] = []
     for p_index, line in enumerate(text.splitlines()):
         line = _BULLET.sub("", _SPACES.sub(" ", line)).strip()
         if not line:
             continue
-        for long_piece in _split_paragraph(line):
+        for long_piece in _split_paragraph(line, abbreviations):
             for piece in _bounded(long_piece):
                 sentences.append(Sentence(len(sentences), piece, p_index))
     return sentences

@@ -46,6 +46,12 @@ class Topic:
     contrary: tuple[str, ...] = ()
     context_sentences: int = 2
     _patterns: dict[str, re.Pattern[str] | None] = field(default_factory=dict, repr=False, compare=False)
+    # The same topic in other languages ([topic.de] in topics.toml), by ISO 639-1 code.
+    languages: dict[str, "Topic"] = field(default_factory=dict, repr=False, compare=False)
+
+    def in_language(self, code: str) -> "Topic | None":
+        """This topic's anchors in language `code`; English is the topic itself; None when not written."""
+        return self if code == "en" else self.languages.get(code)
 
     def find_anchors(self, text: str) -> list[TopicSpan]:
         """Anchor, standalone and contrary phrases in `text`, minus those inside an excluded phrase.
@@ -153,8 +159,14 @@ def parse_topics(data: dict[str, Any], path: Path) -> dict[str, Topic]:
     return topics
 
 
+_LANGUAGE = re.compile(r"^[a-z]{2}$")
+_LANGUAGE_KEYS = {"anchors", "standalone_anchors", "require_any", "require_also", "back_references", "exclude",
+                  "contrary"}
+
+
 def _parse_topic(item: Any, where: str) -> Topic:
-    t = Table(item, labelled(where, item, "id"), _KEYS)
+    languages = {k for k, v in item.items() if _LANGUAGE.match(k) and isinstance(v, dict)} if isinstance(item, dict) else set()
+    t = Table(item, labelled(where, item, "id"), _KEYS | languages)
     t.where = where
     topic_id = t.get("id", str, required=True, example='"troops-to-ukraine"').strip()
     if not _ID.match(topic_id):
@@ -174,12 +186,24 @@ def _parse_topic(item: Any, where: str) -> Topic:
         "exclude": string_list(t, "exclude", '["Russian troops"]'),
         "contrary": string_list(t, "contrary", '["neutrality"]'),
     }
+    label = t.get("label", str, required=True, example='"European/Western troops on Ukrainian soil"').strip()
+    description = t.get("description", str, "").strip()
+    translated = {}
+    for code in sorted(languages):
+        sub = Table(item[code], f"{t.where} [topic.{code}]", _LANGUAGE_KEYS)
+        own = {key: string_list(sub, key, '["Truppen"]') for key in _LANGUAGE_KEYS if key in sub.data}
+        if not own.get("anchors") and not own.get("standalone_anchors"):
+            raise ConfigError(f"{t.where} [topic.{code}] has no anchors; add anchors = [...] in that language")
+        translated[code] = _build_topic(topic_id, label, description, context, {**values, **own}, sub.where)
+    return _build_topic(topic_id, label, description, context, values, t.where, translated)
+
+
+def _build_topic(topic_id: str, label: str, description: str, context: int, values: dict[str, tuple[str, ...]],
+                 where: str, languages: dict[str, Topic] | None = None) -> Topic:
     for key, phrases in values.items():
         for phrase in phrases:
             if "*" in phrase.replace("* ", " ").rstrip("*"):
-                raise ConfigError(
-                    f"{t.where} key {key!r} has {phrase!r}; '*' may only end a word, as in \"peacekeep*\""
-                )
+                raise ConfigError(f"{where} key {key!r} has {phrase!r}; '*' may only end a word, as in \"peacekeep*\"")
     patterns = {
         "anchor": phrase_pattern(values["anchors"]),
         "standalone": phrase_pattern(values["standalone_anchors"]),
@@ -189,11 +213,5 @@ def _parse_topic(item: Any, where: str) -> Topic:
         "require_also": phrase_pattern(values["require_also"]),
         "back_reference": phrase_pattern(values["back_references"]),
     }
-    return Topic(
-        id=topic_id,
-        label=t.get("label", str, required=True, example='"European/Western troops on Ukrainian soil"').strip(),
-        description=t.get("description", str, "").strip(),
-        context_sentences=context,
-        _patterns=patterns,
-        **values,
-    )
+    return Topic(id=topic_id, label=label, description=description, context_sentences=context,
+                 _patterns=patterns, languages=languages or {}, **values)
