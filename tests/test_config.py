@@ -82,7 +82,7 @@ def test_positions_table_has_defaults_and_range_checked_values(tmp_path):
     path = tmp_path / "feeds.toml"
     path.write_text("", encoding="utf-8")
     defaults = load_config(path).positions
-    assert (defaults.outweigh_ratio, defaults.corroborating_outlets, defaults.future_tolerance_s) == (1.5, 2, 86400)
+    assert (defaults.outweigh_ratio, defaults.corroborating_outlets, defaults.future_tolerance_s) == (1.2, 2, 86400)
     path.write_text('[positions]\noutweigh_ratio = 2\nhalf_life_days = 90\nfuture_tolerance = "2h"\n', encoding="utf-8")
     tuned = load_config(path).positions
     assert (tuned.outweigh_ratio, tuned.half_life_days, tuned.future_tolerance_s) == (2, 90, 7200)

@@ -253,6 +253,15 @@ def test_third_party_claim_does_not_move_a_position_the_actor_stated(db, article
     assert shifts(db)[-1]["level"] == "signal"
 
 
+def test_a_fresh_first_reading_outweighed_days_later_is_corrected_not_shifted(db, articles):
+    # One outlet read Sweden as opposed; two days later two outlets quote its minister as open.
+    articles.apply(articles.claim("SE", "oppose", "2025-02-16", outlet="Wire A", speaker="Minister"))
+    articles.apply(articles.claim("SE", "conditional", "2025-02-18", outlet="Paper B", speaker="Minister"))
+    articles.apply(articles.claim("SE", "conditional", "2025-02-18", outlet="Paper C"))
+    assert [(s["level"], s["status"]) for s in shifts(db)] == [("correction", "confirmed")]
+    assert position(db, "SE") == "conditional"
+
+
 def test_official_feed_makes_a_shift(db, articles):
     official = articles.feed("gov", tags=["official"])
     articles.apply(articles.claim("NL", "oppose", "2024-02-28"))
@@ -328,9 +337,9 @@ def test_far_future_date_does_not_freeze_a_position(tmp_path, db):
     assert db.execute("SELECT date_note FROM articles").fetchone()[0] == \
         "date 2099-12-31 is in the future; used the fetch time"
     assert db.execute("SELECT since FROM positions WHERE actor = 'DE'").fetchone()[0] == "2025-02-18"
-    clock.set("2025-03-01T12:00:00")
-    publish(2, "2025-03-01", "German Chancellor Olaf Scholz said Germany is ready to send troops to Ukraine.")
-    assert db.execute("SELECT stance, since FROM positions WHERE actor = 'DE'").fetchone() == ("support", "2025-03-01")
+    clock.set("2025-04-01T12:00:00")
+    publish(2, "2025-04-01", "German Chancellor Olaf Scholz said Germany is ready to send troops to Ukraine.")
+    assert db.execute("SELECT stance, since FROM positions WHERE actor = 'DE'").fetchone() == ("support", "2025-04-01")
     assert db.execute("SELECT from_stance, to_stance, level FROM shifts").fetchall() == [("oppose", "support", "shift")]
 
 

@@ -28,6 +28,9 @@ copies (same text) count once. Then:
   (``corroborating_outlets`` distinct outlets within ``corroboration_days``),
   comes from an official feed, or is the actor's own official speaking with at
   least ``own_words_confidence``;
+* a position that started less than ``corroboration_days`` ago from one outlet
+  was a first reading: outweighed like that, it is put right as a
+  **correction** (never alerted);
 * otherwise it is a **signal**: recorded and shown, alerted only to channels
   that ask for signals, and the position holds. A signal stays open while
   reports of its stance keep coming within ``corroboration_days``, and becomes
@@ -52,7 +55,8 @@ OLDER = "older"  # held before the current position began: history only
 
 SIGNAL = "signal"
 SHIFT = "shift"
-LEVELS = (SIGNAL, SHIFT)
+LEVELS = (SIGNAL, SHIFT)  # what alert rules can ask for
+CORRECTION = "correction"  # a fresh, unconfirmed first reading put right: not a change of the actor's
 
 
 @dataclass(frozen=True)
@@ -63,7 +67,7 @@ class PositionParams:
     reported_weight: float = 0.5
     official_weight: float = 1.5
     retrospective_weight: float = 0.7
-    outweigh_ratio: float = 1.5
+    outweigh_ratio: float = 1.2
     corroborating_outlets: int = 2
     corroboration_days: int = 14
     own_words_confidence: float = 0.7
@@ -177,6 +181,13 @@ def weigh(ledger: list[Evidence], current: Current, stance: str, as_of: str,
     strong = _strength(recent, params)
     moves = new >= params.outweigh_ratio * old and new > 0 and bool(strong)
     level = SHIFT if moves else SIGNAL
+    # A position that started less than corroboration_days ago on evidence short of a
+    # shift's (one outlet, a third party) was a first reading, not an established
+    # stance: when the next reports outweigh it, the reading is corrected.
+    fresh = _days(current.since, as_of) <= params.corroboration_days and current.baseline_id is None
+    if moves and fresh and _distinct_outlets([e for e in against if e.stance == current.stance]) \
+            < params.corroborating_outlets:
+        level = CORRECTION
     why = f"{stance} {new:.2f} vs {current.stance} {old:.2f}; " + (
         ", ".join(strong) if strong else f"{outlets} outlet{'s' if outlets != 1 else ''}")
     if not moves:

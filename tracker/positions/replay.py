@@ -115,10 +115,11 @@ class ReplayReport:
     articles: int
     gold_changes: list[GoldChange]
     levels: dict[str, LevelScore]
+    corrections: int = 0  # first readings put right (level correction): not changes, not scored
 
     def as_dict(self, *, show: bool = False) -> dict[str, Any]:
         data: dict[str, Any] = {"corpus": self.corpus, "topic": self.topic, "articles": self.articles,
-                                "gold_changes": len(self.gold_changes),
+                                "gold_changes": len(self.gold_changes), "corrections": self.corrections,
                                 "levels": {name: score.as_dict() for name, score in self.levels.items()}}
         if show:
             data["flagged"] = {name: [f.__dict__ for f in s.flagged] for name, s in self.levels.items()}
@@ -203,6 +204,8 @@ def replay(articles: list[CorpusArticle], config, *, topic: str, corpus: str = "
     flagged: dict[str, list[Flagged]] = {name: [] for name in LEVELS}
     for row in rows:
         level = row["level"]
+        if level not in ("signal", "shift"):
+            continue  # a correction of a first reading is not a change of the actor's
         raised = by_id[first_seen[row["id"]]]
         made = by_id[became_shift[row["id"]]].published if row["id"] in became_shift else None
         item = _flag(row, raised, level, row["id"] in alerted, made)
@@ -216,7 +219,9 @@ def replay(articles: list[CorpusArticle], config, *, topic: str, corpus: str = "
     for name, items in flagged.items():
         items.sort(key=lambda f: (order[f.article], f.actor))
         levels[name] = _score(items, changes, sequences, by_id, order)
-    return ReplayReport(corpus=corpus, topic=topic, articles=len(ordered), gold_changes=changes, levels=levels)
+    corrections = sum(1 for row in rows if row["level"] == "correction")
+    return ReplayReport(corpus=corpus, topic=topic, articles=len(ordered), gold_changes=changes, levels=levels,
+                        corrections=corrections)
 
 
 def _levels(db) -> list[tuple[int, str]]:
@@ -305,6 +310,9 @@ def format_replay(report: ReplayReport, *, show: bool = False) -> str:
     for name, s in report.levels.items():
         lines.append(f"{name:<15} {len(s.flagged):>7} {s.right:>5} {len(s.found):>5} "
                      f"{s.precision:>9.3f} {s.recall:>6.3f} {s.f1:>5.3f}")
+    if report.corrections:
+        lines.append(f"(and {report.corrections} first reading{'s' if report.corrections != 1 else ''} "
+                     "corrected within days: not changes, not scored)")
     if show:
         lines += ["", "changes flagged, oldest first (level; alerted or not):"]
         for f in report.levels["signals+shifts"].flagged:

@@ -29,7 +29,8 @@ _TOPIC = "topic id (kebab-case), e.g. troops-to-ukraine"
 _LEVEL_COLUMNS = {
     "level": "signal (contrary evidence not yet borne out: the position holds; not alerted by default) | "
              "shift (the new stance outweighs the old and is corroborated, official, or the actor's own "
-             "official: the position moved)",
+             "official: the position moved) | correction (a first reading, days old and from one outlet, "
+             "put right by the next reports: not a change of the actor's; never alerted)",
     "kind": "reversal (support <-> oppose) | softening (to conditional) | hardening (from conditional)",
     "reason": "the weights and sources that decided the level",
 }
