@@ -410,3 +410,12 @@ def test_status_counts_shifts_and_open_signals(db_path, db, articles):
     result = CliRunner().invoke(main, ["--config", str(config), "--db", str(db_path), "status"])
     assert "1 current positions (0 in the baseline); shifts: 0 new, 0 confirmed, 0 dismissed; " \
            "1 open signal (tracker shifts --level signal)" in result.output
+
+
+def test_a_signal_stays_open_while_its_reports_keep_coming(db, articles):
+    often_reaffirmed(articles)
+    articles.apply(articles.claim("PL", "support", "2025-02-20", outlet="Paper E"))
+    articles.apply(articles.claim("PL", "support", "2025-02-27", outlet="Paper E"))  # within 14 days: same signal
+    assert len(shifts(db)) == 1
+    articles.apply(articles.claim("PL", "support", "2025-04-30", outlet="Paper E"))  # two months later: a new one
+    assert [s["level"] for s in shifts(db)] == ["signal", "signal"]
