@@ -47,7 +47,8 @@ def record_version(db, article_id: int, extracted: Extracted, *, fetched_at: str
         unified, added, removed = change.unified, change.chars_added, change.chars_removed
     cursor = db.execute(
         "INSERT INTO versions (article_id, number, fetched_at, fingerprint, title, text, source,"
-        " extraction_note, diff, chars_added, chars_removed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " extraction_note, diff, chars_added, chars_removed, analysis_status)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')",
         [article_id, number, fetched_at, print_, extracted.title, text, extracted.source,
          extracted.note, unified, added, removed],
     )

@@ -195,8 +195,11 @@ TABLES: dict[str, tuple[str, dict[str, str], dict]] = {
             "diff": "unified diff against the previous version (+ added, - removed)",
             "chars_added": "characters added since the previous version",
             "chars_removed": "characters removed since the previous version",
+            "analysis_status": "pending | done | failed: whether its claims were read",
+            "analysis_error": "why the analysis failed ('tracker reanalyse --failed' retries it)",
+            "analysis_attempts": "analyses that raised an error", "analysed_at": "when analysed (" + _WHEN + ")",
         },
-        {"sort_desc": "fetched_at", "facets": ["source", "article_id"],
+        {"sort_desc": "fetched_at", "facets": ["source", "article_id", "analysis_status"],
          "fts_table": "versions_fts", "fts_pk": "id", "label_column": "title"},
     ),
     "article_edits": (
@@ -235,8 +238,20 @@ TABLES: dict[str, tuple[str, dict[str, str], dict]] = {
             "error_count": "consecutive failures (0 = healthy)", "next_poll_at": "next poll (" + _WHEN + ")",
             "muted": "1 after 410 Gone: no longer polled", "entries_seen": "entries seen in total",
             "created_at": "when added (" + _WHEN + ")",
+            "entries_skipped": "entries of the last poll skipped (no usable link, duplicates)",
+            "skipped_reasons": "why each was skipped, one per line",
         },
         {"sort": "name", "facets": ["outlet", "last_status", "muted"], "label_column": "name"},
+    ),
+    "pending_entries": (
+        "New feed entries whose article is not stored yet (saved with the feed's validators, so none is lost).",
+        {
+            "id": "queue id", "feed_id": "the feed", "url": "the entry's article URL",
+            "entry": "the feed entry (JSON)", "first_seen_at": "when the feed listed it (" + _WHEN + ")",
+            "attempts": "failed attempts to store it", "next_attempt_at": "next attempt (" + _WHEN + ")",
+            "last_error": "why the last attempt failed",
+        },
+        {"sort": "next_attempt_at"},
     ),
     "runs": (
         "One poll cycle and its counts.",
