@@ -10,6 +10,7 @@ logged once per cause, and analysed again by the next cycle or by
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -19,8 +20,8 @@ from tracker.clock import iso
 from tracker.db import transaction
 from tracker.errors import TrackerError
 from tracker.models import Claim
-from tracker.positions import Report
-from tracker.shifts import apply_reports
+from tracker.positions.decide import Report, trusted_date
+from tracker.positions.shifts import OFFICIAL_TAG, apply_reports
 
 
 log = logging.getLogger(__name__)
@@ -192,14 +193,19 @@ def analyse_version(db, config, version_id: int, *, clock, engine=None, only_new
 
     row = db.execute(
         """SELECT v.article_id, v.number, v.text, v.title, a.published_at, a.first_seen_at, a.outlet, a.url,
-                  v.language
-           FROM versions v JOIN articles a ON a.id = v.article_id WHERE v.id = ?""",
+                  v.fingerprint, f.tags, v.language
+           FROM versions v JOIN articles a ON a.id = v.article_id LEFT JOIN feeds f ON f.id = a.feed_id
+           WHERE v.id = ?""",
         (version_id,),
     ).fetchone()
     if row is None:
         return (0, 0)
-    article_id, number, text, title, published_at, first_seen_at, outlet, url, language = row
-    published = (published_at or first_seen_at or iso(clock.now()))[:10]
+    article_id, number, text, title, published_at, first_seen_at, outlet, url, fingerprint, tags, language = row
+    now = clock.now()
+    params = config.positions
+    published, why = trusted_date(published_at, fallback=first_seen_at or iso(now), now_iso=iso(now), params=params)
+    if why:
+        db.execute("UPDATE articles SET date_note = ? WHERE id = ?", (why, article_id))
     if language is None:  # a version stored before languages were recorded
         from tracker.stance.language import detect_language
 
@@ -214,25 +220,28 @@ def analyse_version(db, config, version_id: int, *, clock, engine=None, only_new
                                            language=language)
             if claim.confidence >= config.stance.min_confidence
         ]
+    dated = [trusted_date(c.said_at, fallback=published, now_iso=iso(now), params=params) for c in claims]
     if only_new:
         stored = set(db.execute("SELECT actor, topic, stance, evidence, said_at FROM claims WHERE version_id = ?",
                                 (version_id,)).fetchall())
-        claims = [c for c in claims
-                  if (c.actor, c.topic, c.stance, c.evidence, (c.said_at or published)[:10]) not in stored]
-        if not claims:
+        kept = [(c, d) for c, d in zip(claims, dated) if (c.actor, c.topic, c.stance, c.evidence, d[0]) not in stored]
+        if not kept:
             return (0, 0)
-    now = clock.now()
-    claim_ids = [_insert_claim(db, claim, version_id, article_id, published, now) for claim in claims]
+        claims, dated = [c for c, _ in kept], [d for _, d in kept]
+    claim_ids = [_insert_claim(db, claim, version_id, article_id, said_at, note, now)
+                 for claim, (said_at, note) in zip(claims, dated)]
     if number > 1:
         _record_edits(db, article_id, version_id, now=now)
         return (len(claims), 0)
     outlet = outlet or urlsplit(url).hostname
+    official = OFFICIAL_TAG in (json.loads(tags) if tags else [])
     reports = [
-        Report(actor=c.actor, topic=c.topic, stance=c.stance, date=(c.said_at or published)[:10],
-               confidence=c.confidence, retrospective=c.time_cue is not None, claim_id=claim_id, outlet=outlet)
-        for c, claim_id in zip(claims, claim_ids)
+        Report(actor=c.actor, topic=c.topic, stance=c.stance, date=said_at, confidence=c.confidence,
+               retrospective=c.time_cue is not None, claim_id=claim_id, outlet=outlet, speaker=c.speaker,
+               official=official, fingerprint=fingerprint)
+        for c, claim_id, (said_at, _) in zip(claims, claim_ids, dated)
     ]
-    return (len(claims), len(apply_reports(db, reports, now=now)))
+    return (len(claims), len(apply_reports(db, reports, now=now, params=params)))
 
 
 def _with_title(title: str | None, text: str) -> str:
@@ -241,13 +250,13 @@ def _with_title(title: str | None, text: str) -> str:
     return text
 
 
-def _insert_claim(db, claim: Claim, version_id: int, article_id: int, published: str, now) -> int:
+def _insert_claim(db, claim: Claim, version_id: int, article_id: int, said_at: str, date_note: str | None,
+                  now) -> int:
     cursor = db.execute(
         """INSERT INTO claims (version_id, article_id, actor, topic, stance, confidence, evidence, speaker,
-               said_at, time_cue, created_at, language) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+               said_at, time_cue, date_note, created_at, language) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         (version_id, article_id, claim.actor, claim.topic, claim.stance, round(claim.confidence, 3),
-         claim.evidence, claim.speaker, (claim.said_at or published)[:10], claim.time_cue, iso(now),
-         claim.language),
+         claim.evidence, claim.speaker, said_at, claim.time_cue, date_note, iso(now), claim.language),
     )
     return cursor.lastrowid
 

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 from tracker.datafile import read_toml
 from tracker.errors import ConfigError
 from tracker.models import Feed
+from tracker.positions.decide import PositionParams
 
 DEFAULT_CONFIG = Path("config/feeds.toml")
 DEFAULT_USER_AGENT = "tracker/0.1 (change-monitoring news tracker; +https://github.com/tracker)"
@@ -89,6 +90,7 @@ class Config:
     # Raw [[alerts.channel]] and [alerts] tables; tracker.alerts validates them.
     alert_channels: tuple[dict[str, Any], ...] = ()
     alerts: dict[str, Any] = field(default_factory=dict)
+    positions: PositionParams = PositionParams()  # [positions]: the weights of tracker/positions/decide.py
 
     def feed(self, name: str) -> Feed:
         for feed in self.feeds:
@@ -197,7 +199,7 @@ def load_config(path: Path | str = DEFAULT_CONFIG, *, db_override: Path | str | 
 
 
 def parse_config(data: dict[str, Any], path: Path, *, db_override: Path | str | None = None) -> Config:
-    top = Table(data, str(path), {"storage", "fetch", "polling", "stance", "publish", "feed", "alerts"})
+    top = Table(data, str(path), {"storage", "fetch", "polling", "stance", "positions", "publish", "feed", "alerts"})
     name = str(path)
 
     storage = Table(top.data.get("storage", {}), f"{name}: [storage]", {"db"})
@@ -249,6 +251,8 @@ def parse_config(data: dict[str, Any], path: Path, *, db_override: Path | str | 
         raise ConfigError(f"{s.where} key 'min_confidence' is {stance.min_confidence!r}; use a number from 0 to 1, "
                           "such as min_confidence = 0.5")
 
+    positions = _parse_positions(top.data.get("positions", {}), name)
+
     pub = Table(top.data.get("publish", {}), f"{name}: [publish]", {"base_url", "port"})
     publish = PublishConfig(
         base_url=(pub.get("base_url", str, "") or None),
@@ -266,11 +270,42 @@ def parse_config(data: dict[str, Any], path: Path, *, db_override: Path | str | 
     alerts_settings = {k: v for k, v in alerts_raw.items() if k != "channel"}
 
     config = Config(
-        path=path, db=db, fetch=fetch, polling=polling, stance=stance, publish=publish,
+        path=path, db=db, fetch=fetch, polling=polling, stance=stance, positions=positions, publish=publish,
         feeds=feeds, alert_channels=tuple(channels), alerts=alerts_settings,
     )
     _validate_alerts(config)
     return config
+
+
+# [positions]: key -> (field of PositionParams, type, lowest, highest, example). The rules
+# that use them are in tracker/positions/decide.py; README "Shifts" documents each.
+POSITION_KEYS: dict[str, tuple[str, type | tuple[type, ...], float, float, str]] = {
+    "half_life_days": ("half_life_days", (int, float), 1, 3650, "180"),
+    "reported_weight": ("reported_weight", (int, float), 0.0, 1.0, "0.5"),
+    "official_weight": ("official_weight", (int, float), 1.0, 10.0, "1.5"),
+    "retrospective_weight": ("retrospective_weight", (int, float), 0.0, 1.0, "0.7"),
+    "outweigh_ratio": ("outweigh_ratio", (int, float), 1.0, 100.0, "1.2"),
+    "corroborating_outlets": ("corroborating_outlets", int, 1, 100, "2"),
+    "corroboration_days": ("corroboration_days", int, 0, 3650, "14"),
+    "own_words_confidence": ("own_words_confidence", (int, float), 0.0, 1.01, "0.7"),
+    "earliest_year": ("earliest_year", int, 1900, 2100, "1990"),
+}
+
+
+def _parse_positions(raw: Any, name: str) -> PositionParams:
+    t = Table(raw, f"{name}: [positions]", {*POSITION_KEYS, "future_tolerance"})
+    values: dict[str, Any] = {}
+    for key, (attr, kind, low, high, example) in POSITION_KEYS.items():
+        value = t.get(key, kind, None, example=example)
+        if value is None:
+            continue
+        if not low <= value <= high:
+            raise ConfigError(f"{t.where} key {key!r} is {value!r}; use a number from {low:g} to {high:g}, "
+                              f"such as {key} = {example}")
+        values[attr] = value
+    if "future_tolerance" in t.data:
+        values["future_tolerance_s"] = parse_duration(t.data["future_tolerance"], f"{t.where} key 'future_tolerance'")
+    return PositionParams(**values)
 
 
 def _validate_alerts(config: Config) -> None:

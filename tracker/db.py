@@ -302,6 +302,23 @@ def _m004_analysis_status_and_pending_entries(db: sqlite_utils.Database) -> None
     db.execute("ALTER TABLE feeds ADD COLUMN skipped_reasons TEXT")
 
 
+def _m005_position_evidence(db: sqlite_utils.Database) -> None:
+    # Evidence-weighted positions (tracker/positions/decide.py): each report in
+    # position_history carries its weight and source; a shift has a level
+    # (signal | shift: only a shift moves the position) and a kind.
+    for column in ("level TEXT NOT NULL DEFAULT 'shift'", "kind TEXT",
+                   "new_weight REAL", "old_weight REAL", "reason TEXT"):
+        db.execute(f"ALTER TABLE shifts ADD COLUMN {column}")
+    db.execute("""UPDATE shifts SET kind = CASE WHEN to_stance = 'conditional' THEN 'softening'
+                  WHEN from_stance = 'conditional' THEN 'hardening' ELSE 'reversal' END""")
+    for column in ("weight REAL NOT NULL DEFAULT 0", "outlet TEXT", "fingerprint TEXT",
+                   "own_words INTEGER NOT NULL DEFAULT 0", "official INTEGER NOT NULL DEFAULT 0", "confidence REAL",
+                   "shift_id INTEGER REFERENCES shifts(id)"):
+        db.execute(f"ALTER TABLE position_history ADD COLUMN {column}")
+    db.execute("ALTER TABLE articles ADD COLUMN date_note TEXT")  # why published_at was not trusted
+    db.execute("ALTER TABLE claims ADD COLUMN date_note TEXT")    # why said_at is not the text's date
+
+
 def _m006_languages(db: sqlite_utils.Database) -> None:
     # The language of each version (detected, or as the page declares it) picks the
     # stance rules; each claim keeps the language its evidence is quoted in.
@@ -316,6 +333,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("002_publish_views", _m002_publish_views),
     ("003_evidence_views_link_first", _m003_evidence_views_link_first),
     ("004_analysis_status_and_pending_entries", _m004_analysis_status_and_pending_entries),
+    ("005_position_evidence", _m005_position_evidence),
     ("006_languages", _m006_languages),
 ]
 

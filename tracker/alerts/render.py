@@ -103,6 +103,7 @@ def _text_block(s: Shift, base_url: str | None, who: str) -> str:
         f"Status: {s.status} | confidence {s.confidence:.2f} | corroborated by {_outlets(s.corroboration)}"
         + (" | RETROSPECTIVE (the text dates the new stance in the past)" if s.retrospective else ""),
         f"Detected: {s.detected_at}" + (f" | stance held since {s.since}" if s.since else ""),
+        *_level_line(s),
         "",
         f"Now ({s.to_stance}): {_source(s.new_outlet, s.new_date, s.extra.get('new_speaker'))}",
         f"  \"{s.new_evidence}\"",
@@ -118,6 +119,14 @@ def _text_block(s: Shift, base_url: str | None, who: str) -> str:
         lines += ["", f"Review this shift: {link}"]
     lines.append(f"Your verdict: tracker review {s.id} --confirm (or --dismiss) --note \"why\"")
     return "\n".join(lines)
+
+
+def _level_line(s: Shift) -> list[str]:
+    """Level, kind and the reasons of tracker/positions/decide.py, when the shift carries them."""
+    if not s.extra.get("level"):
+        return []
+    line = f"Level: {s.extra['level']}" + (f" ({s.extra['kind']})" if s.extra.get("kind") else "")
+    return [line + (f" | why: {s.extra['reason']}" if s.extra.get("reason") else "")]
 
 
 def _html_block(s: Shift, base_url: str | None, who: str) -> str:
@@ -158,6 +167,8 @@ def _structured(s: Shift, base_url: str | None, names: Mapping[str, str]) -> dic
         "confidence": s.confidence,
         "corroboration": s.corroboration,
         "retrospective": s.retrospective,
+        "level": s.extra.get("level", "shift"),
+        "kind": s.extra.get("kind"),
         "detected_at": s.detected_at,
         "since": s.since,
         "url": shift_url(base_url, s.id),

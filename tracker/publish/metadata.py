@@ -26,6 +26,15 @@ _DATE = "date, YYYY-MM-DD"
 _ACTOR = "who holds the stance: ISO 3166-1 alpha-2 country code, or EU, NATO, UN"
 _TOPIC = "topic id (kebab-case), e.g. troops-to-ukraine"
 
+_LEVEL_COLUMNS = {
+    "level": "signal (contrary evidence not yet borne out: the position holds; not alerted by default) | "
+             "shift (the new stance outweighs the old and is corroborated, official, or the actor's own "
+             "official: the position moved) | correction (a first reading, days old and from one outlet, "
+             "put right by the next reports: not a change of the actor's; never alerted)",
+    "kind": "reversal (support <-> oppose) | softening (to conditional) | hardening (from conditional)",
+    "reason": "the weights and sources that decided the level",
+}
+
 # table -> (description, {column: description}, table options)
 TABLES: dict[str, tuple[str, dict[str, str], dict]] = {
     "shifts": (
@@ -45,8 +54,11 @@ TABLES: dict[str, tuple[str, dict[str, str], dict]] = {
             "corroboration": "number of distinct outlets reporting the new stance",
             "status": "new | confirmed (a second outlet or an analyst agreed) | dismissed",
             "review_note": "the analyst's note on review", "reviewed_at": "when reviewed (" + _WHEN + ")",
+            **_LEVEL_COLUMNS,
+            "new_weight": "weight of the evidence for the new stance when last weighed",
+            "old_weight": "weight of the evidence for the old stance when last weighed",
         },
-        {"sort_desc": "detected_at", "facets": ["actor", "topic", "status", "to_stance"],
+        {"sort_desc": "detected_at", "facets": ["actor", "topic", "level", "kind", "status", "to_stance"],
          "label_column": "actor"},
     ),
     "shift_evidence": (
@@ -95,8 +107,14 @@ TABLES: dict[str, tuple[str, dict[str, str], dict]] = {
             "id": "row id", "actor": _ACTOR, "topic": _TOPIC, "stance": "reported stance: " + _STANCE,
             "since": "date the reported stance was held (" + _DATE + ")",
             "claim_id": "the claim reported", "baseline_id": "the baseline row reported",
-            "effect": "started | reaffirmed | shifted | superseded-by-newer | past (older than the current position)",
+            "effect": "started | reaffirmed | contrary (another stance: weighed) | older (before the current "
+                      "position: history only) | same-article | baseline",
             "recorded_at": "when recorded (" + _WHEN + ")",
+            "weight": "evidence weight of the report before decay (0: not counted)",
+            "outlet": "the outlet of the report", "fingerprint": "text fingerprint: syndicated copies share it",
+            "own_words": "1 when the actor's own official is the speaker",
+            "official": "1 when it came from a feed tagged official",
+            "confidence": "0-1 confidence of the claim", "shift_id": "the change this report opened or supports",
         },
         {"sort_desc": "recorded_at", "facets": ["actor", "topic", "effect"]},
     ),
@@ -113,6 +131,7 @@ TABLES: dict[str, tuple[str, dict[str, str], dict]] = {
             "time_cue": "the words that place the stance in the past (previously, last winter...)",
             "created_at": "when found (" + _WHEN + ")",
             "review_status": "unreviewed | confirmed | rejected",
+            "date_note": "why said_at is not the date the text gives (a future or pre-1990 date)",
             "language": "ISO 639-1 code of the language the evidence is quoted in (de, fr, ...)",
         },
         {"sort_desc": "created_at", "facets": ["actor", "topic", "stance", "language", "review_status"],
@@ -155,6 +174,7 @@ TABLES: dict[str, tuple[str, dict[str, str], dict]] = {
             "id": "article id", "feed_id": "the feed it came from", "url": "canonical URL",
             "guid": "the feed's id of the entry", "outlet": "publisher", "title": "headline",
             "author": "byline", "published_at": "publication time (" + _WHEN + ")",
+            "date_note": "why published_at was not used (a future or pre-1990 date: the fetch time was)",
             "first_seen_at": "when first seen (" + _WHEN + ")",
             "last_checked_at": "last fetch (" + _WHEN + ")",
             "last_changed_at": "last time the text changed (" + _WHEN + ")",
