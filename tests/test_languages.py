@@ -134,3 +134,34 @@ def test_each_version_records_its_language_and_claims_quote_the_original(server,
     assert ("DE", "oppose", "de") in {(c["actor"], c["stance"], c["language"]) for c in german}
     assert any("Bodentruppen" in c["evidence"] for c in german if c["actor"] == "DE")
     assert not [c for c in claims if c["url"].endswith("/uk/1")]  # no Ukrainian pack: no claims, no guesses
+
+
+def test_alerts_show_non_english_evidence_as_it_is_with_its_language():
+    from tracker.alerts.render import render_shift
+    from tracker.models import Shift
+
+    shift = Shift(id=7, actor="DE", topic="troops-to-ukraine", from_stance="support", to_stance="oppose",
+                  detected_at="2024-02-27T12:00:00+00:00", since="2024-02-27", status="confirmed", corroboration=2,
+                  confidence=0.9, retrospective=False,
+                  new_evidence="Kanzler Olaf Scholz hat einen Einsatz deutscher Soldaten in der Ukraine ausgeschlossen.",
+                  new_url="https://example.org/de", new_outlet="tagesschau.de", new_date="2024-02-27",
+                  old_evidence="Germany is ready to send troops to Ukraine.", old_url=None, old_outlet="example.com",
+                  old_date="2024-01-10", extra={"new_language": "de", "old_language": "en"})
+    message = render_shift(shift, key="k", names={"DE": "Germany"})
+    assert "Now (oppose): tagesschau.de, 2024-02-27 | in German (de)" in message.text
+    assert "\"Kanzler Olaf Scholz hat einen Einsatz deutscher Soldaten in der Ukraine ausgeschlossen.\"" in message.text
+    assert "Before (support): example.com, 2024-01-10\n" in message.text  # English needs no mark
+    assert '<blockquote lang="de">Kanzler Olaf Scholz' in message.html
+    assert message.payload["shifts"][0]["new"]["language"] == "de"
+
+
+def test_an_evidence_card_marks_a_quote_that_is_not_in_english():
+    from tracker.publish.render import card_html
+
+    german = card_html({"evidence": "Deutschland schließt Bodentruppen aus.", "outlet": "taz.de", "language": "de"},
+                       lambda path: path)
+    english = card_html({"evidence": "Germany rules out troops.", "outlet": "example.com", "language": "en"},
+                        lambda path: path)
+    assert '<div class="card" lang="de">' in german and "in German (de)" in german
+    assert "Deutschland schließt Bodentruppen aus." in german
+    assert "in English" not in english

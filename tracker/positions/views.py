@@ -24,7 +24,9 @@ def list_shifts(db, *, status: str | None = None, level: str | None = None, limi
         ids = list(ids)
         where.append(f"e.shift_id IN ({', '.join('?' * len(ids))})")
         params.extend(ids)
-    sql = ("SELECT e.*, s.level, s.kind, s.reason FROM shift_evidence e JOIN shifts s ON s.id = e.shift_id"
+    sql = ("SELECT e.*, s.level, s.kind, s.reason, nc.language AS new_language, pc.language AS old_language"
+           " FROM shift_evidence e JOIN shifts s ON s.id = e.shift_id"
+           " LEFT JOIN claims nc ON nc.id = e.claim_id LEFT JOIN claims pc ON pc.id = e.previous_claim_id"
            + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY e.shift_id")
     if limit:
         sql += f" LIMIT {int(limit)}"
@@ -48,7 +50,8 @@ def load_shift(db, shift_id: int) -> Shift:
         old_evidence=row["old_evidence"], old_url=row["old_url"], old_outlet=row["old_outlet"],
         old_date=_date(row["old_date"]),
         extra={"new_speaker": row["new_speaker"], "old_speaker": row["old_speaker"], "level": row["level"],
-               "kind": row["kind"], "reason": row["reason"]},
+               "kind": row["kind"], "reason": row["reason"], "new_language": row["new_language"],
+               "old_language": row["old_language"]},
     )
 
 

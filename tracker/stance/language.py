@@ -14,6 +14,12 @@ from functools import lru_cache
 
 CANDIDATES = ("en", "de", "fr", "it", "es", "pl", "nl", "pt", "sv", "da", "no", "fi", "cs", "sk", "hu", "ro",
               "bg", "el", "hr", "sl", "lt", "lv", "et", "uk", "ru", "tr")
+# English names of the languages, for alerts and pages that say which language a quote is in.
+NAMES = {"en": "English", "de": "German", "fr": "French", "it": "Italian", "es": "Spanish", "pl": "Polish",
+         "nl": "Dutch", "pt": "Portuguese", "sv": "Swedish", "da": "Danish", "no": "Norwegian", "fi": "Finnish",
+         "cs": "Czech", "sk": "Slovak", "hu": "Hungarian", "ro": "Romanian", "bg": "Bulgarian", "el": "Greek",
+         "hr": "Croatian", "sl": "Slovenian", "lt": "Lithuanian", "lv": "Latvian", "et": "Estonian",
+         "uk": "Ukrainian", "ru": "Russian", "tr": "Turkish"}
 SAMPLE = 600  # characters read: enough for a paragraph, and about 0.7 ms
 _DECLARED = re.compile(r"^([a-z]{2})(?:[-_][A-Za-z]{2,4})?$")
 
@@ -25,6 +31,13 @@ def _identifier():
     identifier = langid.LanguageIdentifier.from_model_file(langid.MODEL_FILE, norm_probs=True)
     identifier.set_languages(list(CANDIDATES))
     return identifier
+
+
+def quoted_in(code: str | None) -> str | None:
+    """"in German (de)" for a quote that is not in English; None for English or unknown."""
+    if not code or code == "en":
+        return None
+    return f"in {NAMES.get(code, code)} ({code})"
 
 
 def declared_language(value: str | None) -> str | None:
