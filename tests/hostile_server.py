@@ -95,6 +95,12 @@ def serve_hostile(server: HostileServer, victim_url: str, *, cap: int) -> list[H
     heise = local_fixture(server, "heise_developer_de_atom10.xml", "http://www.heise.de")
     feed("healthy-heise", "/ok/heise.xml", None, 15, body=heise, content_type="application/atom+xml")
 
+    # A page of 110,000 flat paragraphs (under the 1 MB cap): ~10 s in trafilatura, cut by
+    # [polling] extract_timeout; the article falls back to the feed's summary.
+    server.add("/huge-page", body=b"<html><body>" + b"<p>x</p>" * 110_000 + b"</body></html>")
+    feed("huge-page", "/ok/huge.xml", None, 1, content_type="application/rss+xml",
+         body=rss([("Huge page", f"{base}/huge-page", "The summary of a huge page.")]).encode())
+
     # Non-UTF-8 documents: undeclared KOI8-R, declared windows-1252.
     koi8 = rss([(KOI8_TITLE, f"{base}/koi8/1", "Новый год обязательно наступит.")], title="Новости").encode("koi8-r")
     feed("koi8r-undeclared", "/enc/koi8.xml", None, 1, body=koi8, content_type="application/rss+xml")
@@ -116,6 +122,10 @@ def serve_hostile(server: HostileServer, victim_url: str, *, cap: int) -> list[H
     feed("error-500", "/err/500.xml", "http-500", status=500, body=b"internal error")
     feed("busy-503", "/err/503.xml", "http-503", status=503, body=b"busy", headers={"Retry-After": "120"})
     feed("stall", "/err/stall.xml", "timeout", body=rss([]).encode(), delay=3.0)
+    # One byte every 0.1 s: each byte would reset a read timeout; one deadline ends it.
+    feed("drip-body", "/err/drip.xml", "timeout", body=nhs, drip=0.1, content_type="application/rss+xml")
+    feed("drip-headers", "/err/drip-headers.xml", "timeout", body=nhs, drip=0.1, drip_headers=True,
+         content_type="application/rss+xml")
     feed("too-large", "/err/huge.xml", "too-large", content_type="application/rss+xml",
          body=rss([("big", f"{base}/big", "x" * (cap + 1000))]).encode())
     feed("gzip-bomb", "/err/bomb.xml", "too-large", body=gzip_bomb(100 * cap), conditional=False,
@@ -128,10 +138,15 @@ def serve_hostile(server: HostileServer, victim_url: str, *, cap: int) -> list[H
          body=b"\x89PNG\r\n\x1a\n" + b"\0" * 64)
     feed("redirect-loop", "/err/loop.xml", "too-many-redirects", status=302, headers={"Location": "/err/loop.xml"})
     feed("gone-410", "/err/gone.xml", "gone", status=410, body=b"gone")
+    feed("empty-200", "/err/empty.xml", "empty-body", body=b"", content_type="application/rss+xml")
+    feed("empty-204", "/err/empty204.xml", "empty-body", status=204, body=b"")
     feed("entity-blowup", "/err/blowup.xml", "xml-entities", body=quadratic_blowup(),
          content_type="application/rss+xml")
     truncated = rss([("Complete item", f"{base}/trunc/1", "This item is whole."),
                      ("Cut item", f"{base}/trunc/2", "This item is cut in the mid")]).encode()
     feed("truncated-xml", "/err/truncated.xml", None, 2, body=truncated[: truncated.index(b"cut in") + 6],
+         content_type="application/rss+xml")
+    cut = rss([("Cut before its link", f"{base}/trunc/3", "Never whole.")]).encode()
+    feed("truncated-empty", "/err/truncated-empty.xml", "no-usable-entries", body=cut[: cut.index(b"before") + 6],
          content_type="application/rss+xml")
     return feeds

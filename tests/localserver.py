@@ -29,6 +29,8 @@ class Response:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds to stall before answering
     conditional: bool = True  # answer ETag/Last-Modified and 304s
+    drip: float = 0.0  # seconds between single bytes of the body (a server that trickles)
+    drip_headers: bool = False  # trickle the status line and headers too
 
 
 Route = Response | Callable[["_Handler"], Response]
@@ -78,6 +80,9 @@ class _Handler(BaseHTTPRequestHandler):
                 "If-None-Match" not in self.headers and self.headers.get("If-Modified-Since") == last_modified
             ):
                 status, body = 304, b""
+        if resp.drip:
+            self._drip(status, headers, body, resp)
+            return
         try:
             self.send_response(status)
             if status != 304:
@@ -92,10 +97,34 @@ class _Handler(BaseHTTPRequestHandler):
             pass
 
 
+    def _drip(self, status: int, headers: dict[str, str], body: bytes, resp: Response) -> None:
+        """Send one byte at a time, ``resp.drip`` seconds apart, until done or the client leaves."""
+        headers.setdefault("Content-Type", resp.content_type)
+        headers.setdefault("Content-Length", str(len(body)))
+        head = f"HTTP/1.1 {status} OK\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n"
+        slow = head.encode("latin-1") + body if resp.drip_headers else body
+        try:
+            if not resp.drip_headers:
+                self.wfile.write(head.encode("latin-1"))
+                self.wfile.flush()
+            for index in range(len(slow)):
+                self.wfile.write(slow[index:index + 1])
+                self.wfile.flush()
+                time.sleep(resp.drip)
+        except OSError:  # the client gave up
+            self.close_connection = True
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     owner: "LocalServer"
+
+    def handle_error(self, request, client_address) -> None:
+        import sys
+
+        if not isinstance(sys.exc_info()[1], ConnectionError):  # a client that gave up is no error
+            super().handle_error(request, client_address)
 
 
 class LocalServer:

@@ -26,7 +26,7 @@ EMAIL = 'name = "desk"\nkind = "email"\nhost = "smtp.example.org"\nfrom = "t@exa
          "[[alerts.channel]] #1 has no 'kind'; add kind = \"email\" (known kinds: email, webhook)"),
         (f'[[alerts.channel]]\n{EMAIL}[[alerts.channel]]\n{EMAIL}hots = "x"\n',
          "[[alerts.channel]] #2 (email) has unknown key 'hots'; known keys: actors, ca_file, digest, from, health, host, "
-         "kind, min_confidence, name, password_env, port, security, statuses, timeout, to, topics, user"),
+         "kind, levels, min_confidence, name, password_env, port, security, statuses, timeout, to, topics, user"),
         (f'[[alerts.channel]]\n{EMAIL}[[alerts.channel]]\n{EMAIL}',
          "[[alerts.channel]] #2 name 'desk' is already used by [[alerts.channel]] #1; names must be unique"),
         (f'[[alerts.channel]]\n{EMAIL}security = "tls"\n',

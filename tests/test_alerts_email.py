@@ -302,3 +302,27 @@ def subject(mail) -> str:
 
 def db_path_of(db) -> str:
     return db.execute("PRAGMA database_list").fetchone()[2]
+
+
+def test_signals_are_alerted_only_to_channels_that_ask_for_them(tmp_path, db, sink):
+    config = email_config(tmp_path, sink.port)  # default levels: shifts only
+    signal = add_shift(db, new_url="https://news.example.org/signal")
+    db.execute("UPDATE shifts SET level = 'signal' WHERE id = ?", (signal,))
+    shift = add_shift(db, new_url="https://news.example.org/shift")
+    clock = FixedClock(START)
+    assert enqueue(db, config, clock=clock) == 1
+    assert [r["shift_id"] for r in alert_rows(db)] == [shift]
+    db.execute("UPDATE shifts SET level = 'shift' WHERE id = ?", (signal,))  # borne out later: sent then
+    assert enqueue(db, config, clock=clock) == 1
+    assert sorted(r["shift_id"] for r in alert_rows(db)) == [signal, shift]
+
+
+def test_a_channel_can_ask_for_signals(tmp_path, db, sink):
+    config = email_config(tmp_path, sink.port, channel_extra='levels = ["signal", "shift"]\n')
+    signal = add_shift(db, new_url="https://news.example.org/signal")
+    db.execute("UPDATE shifts SET level = 'signal', kind = 'reversal', reason = 'support 0.40 vs oppose 0.90; 1 outlet; "
+               "position held' WHERE id = ?", (signal,))
+    assert deliver_due(db, config, clock=FixedClock(START)) == 1
+    assert [r["shift_id"] for r in alert_rows(db)] == [signal]
+    text = sink.messages[0].get_body(("plain",)).get_content()
+    assert "Level: signal (reversal) | why: support 0.40 vs oppose 0.90; 1 outlet; position held" in text

@@ -63,6 +63,8 @@ def test_past_tense_report_in_a_newer_article_does_not_override(setup):
     db, ingest = setup
     ingest("https://a.example/1", OPPOSE, "2024-02-27")
     ingest("https://b.example/2", SUPPORT, "2024-12-10")
+    ingest("https://other.example/own", "Berlin is ready to deploy troops to Ukraine as part of a peace force, "
+           "the defence minister said.", "2024-12-11", outlet="Other")  # a second outlet: the change holds
     ingest("https://c.example/3", "In February 2024, Chancellor Olaf Scholz rejected sending troops to Ukraine.",
            "2025-01-05")
     assert db.execute("SELECT stance, since FROM positions WHERE actor = 'DE'").fetchone() == ("support", "2024-12-10")

@@ -76,3 +76,29 @@ def test_init_is_idempotent(tmp_path):
     from tracker.db import MIGRATIONS
     names = [r[0] for r in sqlite3.connect(db).execute("select name from migrations order by name")]
     assert names == sorted(name for name, _ in MIGRATIONS)
+
+
+def test_positions_table_has_defaults_and_range_checked_values(tmp_path):
+    path = tmp_path / "feeds.toml"
+    path.write_text("", encoding="utf-8")
+    defaults = load_config(path).positions
+    assert (defaults.outweigh_ratio, defaults.corroborating_outlets, defaults.future_tolerance_s) == (1.2, 2, 86400)
+    path.write_text('[positions]\noutweigh_ratio = 2\nhalf_life_days = 90\nfuture_tolerance = "2h"\n', encoding="utf-8")
+    tuned = load_config(path).positions
+    assert (tuned.outweigh_ratio, tuned.half_life_days, tuned.future_tolerance_s) == (2, 90, 7200)
+
+
+@pytest.mark.parametrize("body, message", [
+    ("[positions]\nreported_weight = 1.5\n",
+     "[positions] key 'reported_weight' is 1.5; use a number from 0 to 1, such as reported_weight = 0.5"),
+    ("[positions]\ncorroborating_outlets = 0\n",
+     "[positions] key 'corroborating_outlets' is 0; use a number from 1 to 100, such as corroborating_outlets = 2"),
+    ("[positions]\nratio = 2\n", "[positions] has unknown key 'ratio'; known keys: corroborating_outlets"),
+    ('[positions]\nhalf_life_days = "long"\n', "[positions] key 'half_life_days' is 'long'; expected int or float"),
+], ids=["weight-above-1", "no-outlets", "unknown-key", "not-a-number"])
+def test_bad_positions_config_names_the_key_and_the_range(tmp_path, body, message):
+    path = tmp_path / "feeds.toml"
+    path.write_text(body, encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert message in str(info.value)

@@ -51,9 +51,10 @@ def test_sigkill_mid_cycle_then_restart_loses_and_duplicates_nothing(server, tmp
     assert "took over the lock of pid" in stderr and "which is no longer running" in stderr
     assert "recovered 1 interrupted run(s)" in stderr
 
-    # Restarted, the feed was fetched in full (no validators), not answered 304.
+    # Restarted, the feed was asked conditionally: its unstored entries waited in the queue.
     refetch = [h for _, path, h, _ in server.requests[:] if path == "/news.xml"][polls_before]
-    assert "If-None-Match" not in refetch
+    assert "If-None-Match" in refetch
+    assert count(db_path, "SELECT COUNT(*) FROM pending_entries") == 0
     assert count(db_path, "SELECT COUNT(*) FROM articles") == ENTRIES
     assert count(db_path, "SELECT COUNT(DISTINCT url) FROM articles") == ENTRIES
     assert count(db_path, "SELECT COUNT(*) FROM versions") == ENTRIES
@@ -67,16 +68,16 @@ def test_sigkill_mid_cycle_then_restart_loses_and_duplicates_nothing(server, tmp
         db.close()
 
 
-def test_recovery_resets_only_feeds_polled_since_the_interrupted_run(db):
+def test_recovery_closes_interrupted_runs_and_keeps_validators(db):
     db.execute("INSERT INTO feeds (name, url, configured_url, interval_s, created_at, etag, last_polled_at, "
                "next_poll_at) VALUES ('early', 'u1', 'u1', 60, 't', '\"e\"', '2024-03-20T11:00:00+00:00', 'x'),"
                " ('late', 'u2', 'u2', 60, 't', '\"l\"', '2024-03-20T12:00:05+00:00', 'y')")
     db.execute("INSERT INTO runs (started_at, finished_at) VALUES ('2024-03-20T11:00:00+00:00', "
                "'2024-03-20T11:00:09+00:00'), ('2024-03-20T12:00:00+00:00', NULL)")
-    assert recover_interrupted_runs(db, now=parse_utc("2024-03-20T13:00:00+00:00")) == ["late"]
+    assert recover_interrupted_runs(db, now=parse_utc("2024-03-20T13:00:00+00:00")) == [2]
+    # The entries a crash left unstored wait in pending_entries: no validator is forgotten.
     feeds = {r["name"]: r for r in rows(db, "SELECT * FROM feeds")}
-    assert (feeds["late"]["etag"], feeds["late"]["next_poll_at"]) == (None, None)
-    assert (feeds["early"]["etag"], feeds["early"]["next_poll_at"]) == ('"e"', "x")
+    assert (feeds["late"]["etag"], feeds["late"]["next_poll_at"]) == ('"l"', "y")
     runs = rows(db, "SELECT * FROM runs ORDER BY id")
     assert runs[1]["finished_at"] == "2024-03-20T13:00:00+00:00" and runs[1]["errors"] == 1
     assert runs[0]["error_summary"] is None
@@ -107,9 +108,9 @@ def test_a_long_read_transaction_does_not_fail_the_daemons_writes(server, tmp_pa
 
 
 def test_poll_killed_mid_cycle_hides_no_entry_behind_a_304(server, tmp_path):
-    """Without the daemon's start-up recovery: a one-off `tracker poll` killed while
-    articles are in flight must leave the feed's validators unsaved, so the next
-    poll gets the feed again and stores the rest."""
+    """A one-off `tracker poll` killed while articles are in flight: the feed's
+    validators were saved with its new entries queued, so the next poll gets a
+    304, stores the rest from the queue and closes the killed poll's run."""
     import subprocess
     import sys
 
@@ -125,11 +126,16 @@ def test_poll_killed_mid_cycle_hides_no_entry_behind_a_304(server, tmp_path):
         wait_for(lambda: count(db_path, "SELECT COUNT(*) FROM articles") >= 2, what="two stored articles")
     finally:
         kill_group(first)
-    assert count(db_path, "SELECT COUNT(*) FROM articles") < ENTRIES
-    assert count(db_path, "SELECT COUNT(*) FROM feeds WHERE etag IS NOT NULL") == 0
+    stored = count(db_path, "SELECT COUNT(*) FROM articles")
+    assert stored < ENTRIES
+    assert count(db_path, "SELECT COUNT(*) FROM feeds WHERE etag IS NOT NULL") == 1
+    assert count(db_path, "SELECT COUNT(*) FROM pending_entries") == ENTRIES - stored
 
     second = subprocess.run(poll, capture_output=True, text=True, cwd=tmp_path, timeout=60)
     assert second.returncode == 0, second.stderr
+    assert "(1 not modified, 0 failed)" in second.stdout
     assert count(db_path, "SELECT COUNT(*) FROM articles") == ENTRIES
     assert count(db_path, "SELECT COUNT(*) FROM versions") == ENTRIES
-    assert count(db_path, "SELECT COUNT(*) FROM feeds WHERE etag IS NOT NULL") == 1
+    assert count(db_path, "SELECT COUNT(*) FROM pending_entries") == 0
+    assert count(db_path, "SELECT COUNT(*) FROM runs WHERE finished_at IS NULL") == 0
+    assert count(db_path, "SELECT COUNT(*) FROM runs WHERE error_summary LIKE 'interrupted%'") == 1

@@ -185,8 +185,9 @@ def test_sigterm_finishes_the_article_in_flight_and_exits_0(server, tmp_path):
     assert 2 <= stored < 8, "the cycle should stop early, not run to the end"
     assert count(db_path, "SELECT COUNT(*) FROM versions") == stored  # every stored article is whole
     assert count(db_path, "SELECT COUNT(*) FROM runs WHERE finished_at IS NULL") == 0
-    # The entries not stored come again: the feed forgot its validators and is due.
-    assert count(db_path, "SELECT COUNT(*) FROM feeds WHERE etag IS NULL AND next_poll_at IS NULL") == 1
+    # The entries not stored wait in the queue, saved with the feed's validators; the feed is due.
+    assert count(db_path, "SELECT COUNT(*) FROM feeds WHERE etag IS NOT NULL AND next_poll_at IS NULL") == 1
+    assert count(db_path, "SELECT COUNT(*) FROM pending_entries") == 8 - stored
     assert not lock_path_for(db_path).exists()
     assert "stopping: finishing the article in flight" in stderr and "daemon stopped" in stderr
     assert f"feed=news article-new {server.url('/news/1')}" in stderr

@@ -96,3 +96,13 @@ def test_demo_output_is_the_table_without_log_lines(demo, tmp_path_factory):
     log = f"{db_file}.log"
     assert f"log of the replay: {log} (-v shows it here)" in output
     assert "alert shift-1-demo-mail sent to demo-mail" in open(log, encoding="utf-8").read()
+
+
+def test_demo_shows_each_change_at_its_level(demo):
+    output, conn = demo
+    levels = {(r["actor"], r["to_stance"]): (r["level"], r["kind"]) for r in conn.execute("SELECT * FROM shifts")}
+    assert levels[("DE", "support")] == ("shift", "reversal")  # a second outlet the next cycle
+    assert levels[("IT", "support")] == ("signal", "reversal")  # one outlet, in the past tense
+    assert levels[("SE", "conditional")] == ("shift", "softening")  # the foreign minister's own words
+    assert levels[("DE", "oppose")] == ("shift", "reversal")  # the chancellor's own words
+    assert "oppose -> support (retro)  signal" in output

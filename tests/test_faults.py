@@ -26,7 +26,8 @@ from tracker.store import rows
 START = "2024-03-20T12:00:00+00:00"
 CAP = 1_000_000
 TIMEOUT_S = 0.5
-CYCLE_BOUND_S = 20  # generous: the stall alone is 3 s, a timeout 0.5 s
+EXTRACT_TIMEOUT_S = 2
+CYCLE_BOUND_S = 20  # generous: the stall alone is 3 s, a timeout 0.5 s, the huge page's extraction 2 s
 MEMORY_BOUND = 60_000_000  # measured ~30 MB; unguarded, the gzip bomb alone inflates to 100 MB (100 x the cap)
 
 
@@ -44,7 +45,8 @@ def outcome(tmp_path_factory):
         for feed in feeds:
             body += f'[[feed]]\nname = "{feed.name}"\nurl = "{hostile.url(feed.path)}"\n\n'
         config = load_config(write_config(tmp_path, body))
-        config = dataclasses.replace(config, fetch=dataclasses.replace(config.fetch, timeout_s=TIMEOUT_S))
+        config = dataclasses.replace(config, fetch=dataclasses.replace(config.fetch, timeout_s=TIMEOUT_S),
+                                     polling=dataclasses.replace(config.polling, extract_timeout_s=EXTRACT_TIMEOUT_S))
         from tracker.db import open_db
 
         db = open_db(config.db)
@@ -52,6 +54,7 @@ def outcome(tmp_path_factory):
         started = time.monotonic()
         stats = run_cycle(db, config, clock=FixedClock(START))
         elapsed = time.monotonic() - started
+        print(f"hostile cycle: {len(feeds)} feeds in {elapsed:.1f}s")
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
         result = {
@@ -125,6 +128,12 @@ def test_links_to_private_addresses_are_never_fetched(outcome):
     assert "blocked-address" in metadata["fetch_error"] and "169.254.169.254, a link-local address" in metadata["fetch_error"]
     victim = next(a for url, a in ssrf.items() if url != METADATA_URL)
     assert "127.0.0.1, a loopback address" in victim["fetch_error"]
+
+
+def test_a_huge_flat_page_is_cut_by_the_extraction_time_limit_and_kept_with_the_reason(outcome):
+    [huge] = [a for a in outcome["articles"] if a["feed"] == "huge-page"]
+    assert huge["fetch_status"] == "fallback"
+    assert huge["fetch_error"].startswith("extract-timeout: ") and "longer than 2s" in huge["fetch_error"]
 
 
 def test_a_truncated_feed_keeps_its_whole_entries_and_says_it_is_malformed(outcome):

@@ -191,12 +191,12 @@ def test_loopback_feed_is_refused_without_the_allow_key(server, db, tmp_path):
     assert server.requests == []
 
 
-def test_analysis_runs_inside_the_article_transaction(server, db, tmp_path, monkeypatch):
+def test_an_analysis_failure_keeps_the_article_and_is_retried_by_the_next_cycle(server, db, tmp_path, monkeypatch):
     serve_nhs(server)
     config = make_config(tmp_path, server, {"nhs": "/feeds/nhs.xml"})
     seen = []
 
-    def analyse(db_, config_, version_id, *, clock):
+    def analyse(db_, config_, version_id, *, clock, **_):
         text = db_.execute("SELECT text FROM versions WHERE id = ?", [version_id]).fetchone()[0]
         if WDR_SENTENCE in text:
             raise RuntimeError("stance engine crashed")
@@ -205,15 +205,23 @@ def test_analysis_runs_inside_the_article_transaction(server, db, tmp_path, monk
 
     monkeypatch.setattr(analysis, "analyse_version", analyse)
     stats = run_cycle(db, config, clock=FixedClock(START))
-    assert (stats.articles_new, stats.articles_failed, stats.claims_new, stats.shifts_new) == (1, 1, 2, 1)
-    assert stats.errors == [f"article {server.url(NHS_ARTICLE)}: RuntimeError: stance engine crashed"]
-    # The failed article left nothing behind, so the next cycle tries it again.
-    assert [r["url"] for r in rows(db, "SELECT url FROM articles")] == [server.url("/north-west/?p=6134")]
-    assert [r["id"] for r in rows(db, "SELECT id FROM versions")] == seen
-    monkeypatch.setattr(analysis, "analyse_version", lambda *a, **k: (0, 0))
+    assert (stats.articles_new, stats.articles_failed, stats.claims_new, stats.shifts_new) == (2, 0, 2, 1)
+    assert stats.errors == ["analysis failed for 1 version(s): RuntimeError: stance engine crashed"]
+    # The article and its version are kept; the version says why it has no claims.
+    found = rows(db, "SELECT a.url, v.id, v.analysis_status, v.analysis_error FROM versions v "
+                     "JOIN articles a ON a.id = v.article_id ORDER BY v.id")
+    failed = next(r for r in found if r["url"] == server.url(NHS_ARTICLE))
+    assert (failed["analysis_status"], failed["analysis_error"]) == ("failed", "RuntimeError: stance engine crashed")
+    assert [r["id"] for r in found if r["analysis_status"] == "done"] == seen
+    assert rows(db, "SELECT * FROM pending_entries") == []
+    # The next cycle gets a 304 and analyses the failed version again, without fetching it.
+    monkeypatch.setattr(analysis, "analyse_version", lambda *a, **k: (3, 0))
+    hits = server.hits(NHS_ARTICLE)
     again = run_cycle(db, config, clock=FixedClock("2024-03-20T12:05:00+00:00"), all_feeds=True)
-    assert (again.feeds_not_modified, again.articles_new, again.versions_new) == (0, 1, 1)
-    assert db.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == 2
+    assert (again.feeds_not_modified, again.articles_new, again.claims_new, again.errors) == (1, 0, 3, [])
+    assert server.hits(NHS_ARTICLE) == hits
+    assert rows(db, "SELECT analysis_status FROM versions WHERE id = ?", [failed["id"]]) == [
+        {"analysis_status": "done"}]
 
 
 def test_ingest_text_stores_versions_only_on_change(db, tmp_path):

@@ -2,7 +2,7 @@
 
 A rejected claim no longer counts as evidence for a position:
 
-* a shift it caused is dismissed (``tracker.shifts.review``), which puts the
+* a shift it caused is dismissed (``tracker.positions.shifts.review``), which puts the
   position back to the stance before;
 * a position that rests on it without a shift (it was the first report) rests
   on the newest other report of the same stance instead, else on the
@@ -14,8 +14,7 @@ from __future__ import annotations
 
 from tracker.clock import iso
 from tracker.errors import TrackerError
-from tracker.positions import current_position
-from tracker.shifts import latest_shift, refresh_corroboration, review
+from tracker.positions.shifts import current_position, latest_shift, refresh_corroboration, review
 
 VERDICTS = ("confirmed", "rejected")
 
@@ -53,7 +52,7 @@ def _rest_elsewhere(db, actor: str, topic: str, stance: str, claim_id: int, *, n
     other = db.execute(
         """SELECT h.claim_id, h.since FROM position_history h JOIN claims c ON c.id = h.claim_id
            WHERE h.actor = ? AND h.topic = ? AND h.stance = ? AND h.claim_id != ?
-             AND c.review_status != 'rejected' AND h.effect IN ('started', 'reaffirmed', 'shifted')
+             AND c.review_status != 'rejected' AND h.effect IN ('started', 'reaffirmed', 'contrary')
            ORDER BY h.since DESC, h.id DESC LIMIT 1""",
         (actor, topic, stance, claim_id),
     ).fetchone()

@@ -14,6 +14,7 @@ config file.
 from __future__ import annotations
 
 import ipaddress
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,12 +24,17 @@ from urllib.parse import urlsplit
 from tracker.datafile import read_toml
 from tracker.errors import ConfigError
 from tracker.models import Feed
+from tracker.positions.decide import PositionParams
 
 DEFAULT_CONFIG = Path("config/feeds.toml")
 DEFAULT_USER_AGENT = "tracker/0.1 (change-monitoring news tracker; +https://github.com/tracker)"
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d)?\s*$")
 _UNITS = {None: 1, "s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}
+DAY = 86400
+MAX_DURATION_S = 365 * DAY  # no interval, back-off or timeout is longer than a year
+MAX_TIMEOUT_S = 3600
+MAX_WORKERS = 64
 
 
 @dataclass(frozen=True)
@@ -56,6 +62,7 @@ class PollingConfig:
     workers: int = 4
     adapt_to_publishing: bool = False  # poll slower feeds less often, within min..max interval
     extract_workers: int | None = None  # processes extracting text; None: one per core (at most 4)
+    extract_timeout_s: int = 20  # extraction and analysis of one page, in a worker process
 
 
 @dataclass(frozen=True)
@@ -83,6 +90,7 @@ class Config:
     # Raw [[alerts.channel]] and [alerts] tables; tracker.alerts validates them.
     alert_channels: tuple[dict[str, Any], ...] = ()
     alerts: dict[str, Any] = field(default_factory=dict)
+    positions: PositionParams = PositionParams()  # [positions]: the weights of tracker/positions/decide.py
 
     def feed(self, name: str) -> Feed:
         for feed in self.feeds:
@@ -92,21 +100,36 @@ class Config:
         raise ConfigError(f"{self.path}: no feed named {name!r}; known feeds: {known}")
 
 
-def parse_duration(value: Any, where: str) -> int:
-    """Seconds from an int (seconds) or a string like '90s', '15m', '2h', '1d'."""
+def parse_duration(value: Any, where: str, *, maximum: float = MAX_DURATION_S) -> int:
+    """Seconds from an int (seconds) or a string like '90s', '15m', '2h', '1d'; at most ``maximum``."""
+    return max(1, int(parse_seconds(value, where, maximum=maximum)))
+
+
+def parse_seconds(value: Any, where: str, *, maximum: float = MAX_DURATION_S) -> float:
+    """Like ``parse_duration``, keeping fractions of a second (timeouts)."""
+    seconds: float | None = None
     if isinstance(value, bool):
         raise ConfigError(f"{where} is {value!r}; use seconds or a duration such as \"30m\"")
     if isinstance(value, (int, float)):
-        if value <= 0:
-            raise ConfigError(f"{where} is {value!r}; it must be positive, such as 1800 or \"30m\"")
-        return int(value)
-    if isinstance(value, str):
+        if not math.isfinite(value) or value <= 0:
+            raise ConfigError(f"{where} is {value!r}; it must be a positive number, such as 1800 or \"30m\"")
+        seconds = float(value)
+    elif isinstance(value, str):
         m = _DURATION.match(value)
         if m:
-            seconds = int(float(m.group(1)) * _UNITS[m.group(2)])
-            if seconds > 0:
-                return seconds
-    raise ConfigError(f"{where} is {value!r}; use seconds or a duration such as \"30m\", \"2h\" or \"1d\"")
+            seconds = float(m.group(1)) * _UNITS[m.group(2)]
+    if seconds is None or not math.isfinite(seconds) or seconds <= 0:
+        raise ConfigError(f"{where} is {value!r}; use seconds or a duration such as \"30m\", \"2h\" or \"1d\"")
+    if seconds > maximum:
+        raise ConfigError(f"{where} is {value!r}; it must be at most {_human(maximum)}, such as \"30m\"")
+    return seconds
+
+
+def _human(seconds: float) -> str:
+    for unit, size in (("d", DAY), ("h", 3600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"\"{int(seconds // size)}{unit}\""
+    return f"{seconds:g} seconds"
 
 
 class Table:
@@ -176,7 +199,7 @@ def load_config(path: Path | str = DEFAULT_CONFIG, *, db_override: Path | str | 
 
 
 def parse_config(data: dict[str, Any], path: Path, *, db_override: Path | str | None = None) -> Config:
-    top = Table(data, str(path), {"storage", "fetch", "polling", "stance", "publish", "feed", "alerts"})
+    top = Table(data, str(path), {"storage", "fetch", "polling", "stance", "positions", "publish", "feed", "alerts"})
     name = str(path)
 
     storage = Table(top.data.get("storage", {}), f"{name}: [storage]", {"db"})
@@ -186,29 +209,37 @@ def parse_config(data: dict[str, Any], path: Path, *, db_override: Path | str | 
         "timeout", "connect_timeout", "max_body_bytes", "max_redirects", "user_agent",
         "allow_private_addresses", "per_host_concurrency", "max_article_age_days"})
     fetch = FetchConfig(
-        timeout_s=float(parse_duration(f.get("timeout", (int, float, str), 20), f"{f.where} key 'timeout'")),
-        connect_timeout_s=float(parse_duration(f.get("connect_timeout", (int, float, str), 10), f"{f.where} key 'connect_timeout'")),
-        max_body_bytes=_positive(f.get("max_body_bytes", int, 5_000_000, example="5000000"), f.where, "max_body_bytes"),
-        max_redirects=_positive(f.get("max_redirects", int, 5, example="5"), f.where, "max_redirects", allow_zero=True),
+        timeout_s=parse_seconds(f.get("timeout", (int, float, str), 20), f"{f.where} key 'timeout'",
+                                maximum=MAX_TIMEOUT_S),
+        connect_timeout_s=parse_seconds(f.get("connect_timeout", (int, float, str), 10),
+                                        f"{f.where} key 'connect_timeout'", maximum=MAX_TIMEOUT_S),
+        max_body_bytes=_in_range(f, "max_body_bytes", 5_000_000, 1, 1_000_000_000),
+        max_redirects=_in_range(f, "max_redirects", 5, 0, 20),
         user_agent=f.get("user_agent", str, DEFAULT_USER_AGENT),
         allow_private_addresses=_private_networks(f.data.get("allow_private_addresses", False), f.where),
-        per_host_concurrency=_positive(f.get("per_host_concurrency", int, 2, example="2"), f.where, "per_host_concurrency"),
-        max_article_age_days=_positive(f.get("max_article_age_days", int, 30, example="30"), f.where, "max_article_age_days"),
+        per_host_concurrency=_in_range(f, "per_host_concurrency", 2, 1, MAX_WORKERS),
+        max_article_age_days=_in_range(f, "max_article_age_days", 30, 1, 3650),
     )
 
     p = Table(top.data.get("polling", {}), f"{name}: [polling]", {
-        "interval", "max_backoff", "min_interval", "max_interval", "jitter", "fetch_articles", "workers", "adapt", "extract_workers"})
+        "interval", "max_backoff", "min_interval", "max_interval", "jitter", "fetch_articles", "workers", "adapt",
+        "extract_workers", "extract_timeout"})
     polling = PollingConfig(
         interval_s=parse_duration(p.get("interval", (int, str), 1800), f"{p.where} key 'interval'"),
         max_backoff_s=parse_duration(p.get("max_backoff", (int, str), 21600), f"{p.where} key 'max_backoff'"),
         min_interval_s=parse_duration(p.get("min_interval", (int, str), 300), f"{p.where} key 'min_interval'"),
         max_interval_s=parse_duration(p.get("max_interval", (int, str), 86400), f"{p.where} key 'max_interval'"),
-        jitter_s=int(p.get("jitter", int, 60, example="60")),
+        jitter_s=_in_range(p, "jitter", 60, 0, DAY),
         fetch_articles=p.get("fetch_articles", bool, True, example="true"),
-        workers=_positive(p.get("workers", int, 4, example="4"), p.where, "workers"),
+        workers=_in_range(p, "workers", 4, 1, MAX_WORKERS),
         adapt_to_publishing=p.get("adapt", bool, False, example="true"),
-        extract_workers=p.get("extract_workers", int, None, example="2"),
+        extract_workers=_in_range(p, "extract_workers", None, 0, MAX_WORKERS),
+        extract_timeout_s=parse_duration(p.get("extract_timeout", (int, str), 20), f"{p.where} key 'extract_timeout'",
+                                         maximum=MAX_TIMEOUT_S),
     )
+    if polling.min_interval_s > polling.max_interval_s:
+        raise ConfigError(f"{p.where} key 'min_interval' ({polling.min_interval_s}s) is longer than 'max_interval' "
+                          f"({polling.max_interval_s}s); make min_interval the shorter one, such as \"5m\" and \"1d\"")
 
     s = Table(top.data.get("stance", {}), f"{name}: [stance]", {"actors", "topics", "min_confidence"})
     stance = StanceConfig(
@@ -216,11 +247,16 @@ def parse_config(data: dict[str, Any], path: Path, *, db_override: Path | str | 
         topics=Path(s.get("topics", str, str(path.parent / "topics.toml"))),
         min_confidence=float(s.get("min_confidence", (int, float), 0.0, example="0.5")),
     )
+    if not 0.0 <= stance.min_confidence <= 1.0:  # also refuses nan
+        raise ConfigError(f"{s.where} key 'min_confidence' is {stance.min_confidence!r}; use a number from 0 to 1, "
+                          "such as min_confidence = 0.5")
+
+    positions = _parse_positions(top.data.get("positions", {}), name)
 
     pub = Table(top.data.get("publish", {}), f"{name}: [publish]", {"base_url", "port"})
     publish = PublishConfig(
         base_url=(pub.get("base_url", str, "") or None),
-        port=_positive(pub.get("port", int, 8001, example="8001"), pub.where, "port"),
+        port=_in_range(pub, "port", 8001, 1, 65535),
     )
 
     feeds = _parse_feeds(top.data.get("feed", []), name, polling.interval_s)
@@ -234,11 +270,42 @@ def parse_config(data: dict[str, Any], path: Path, *, db_override: Path | str | 
     alerts_settings = {k: v for k, v in alerts_raw.items() if k != "channel"}
 
     config = Config(
-        path=path, db=db, fetch=fetch, polling=polling, stance=stance, publish=publish,
+        path=path, db=db, fetch=fetch, polling=polling, stance=stance, positions=positions, publish=publish,
         feeds=feeds, alert_channels=tuple(channels), alerts=alerts_settings,
     )
     _validate_alerts(config)
     return config
+
+
+# [positions]: key -> (field of PositionParams, type, lowest, highest, example). The rules
+# that use them are in tracker/positions/decide.py; README "Shifts" documents each.
+POSITION_KEYS: dict[str, tuple[str, type | tuple[type, ...], float, float, str]] = {
+    "half_life_days": ("half_life_days", (int, float), 1, 3650, "180"),
+    "reported_weight": ("reported_weight", (int, float), 0.0, 1.0, "0.5"),
+    "official_weight": ("official_weight", (int, float), 1.0, 10.0, "1.5"),
+    "retrospective_weight": ("retrospective_weight", (int, float), 0.0, 1.0, "0.7"),
+    "outweigh_ratio": ("outweigh_ratio", (int, float), 1.0, 100.0, "1.2"),
+    "corroborating_outlets": ("corroborating_outlets", int, 1, 100, "2"),
+    "corroboration_days": ("corroboration_days", int, 0, 3650, "14"),
+    "own_words_confidence": ("own_words_confidence", (int, float), 0.0, 1.01, "0.7"),
+    "earliest_year": ("earliest_year", int, 1900, 2100, "1990"),
+}
+
+
+def _parse_positions(raw: Any, name: str) -> PositionParams:
+    t = Table(raw, f"{name}: [positions]", {*POSITION_KEYS, "future_tolerance"})
+    values: dict[str, Any] = {}
+    for key, (attr, kind, low, high, example) in POSITION_KEYS.items():
+        value = t.get(key, kind, None, example=example)
+        if value is None:
+            continue
+        if not low <= value <= high:
+            raise ConfigError(f"{t.where} key {key!r} is {value!r}; use a number from {low:g} to {high:g}, "
+                              f"such as {key} = {example}")
+        values[attr] = value
+    if "future_tolerance" in t.data:
+        values["future_tolerance_s"] = parse_duration(t.data["future_tolerance"], f"{t.where} key 'future_tolerance'")
+    return PositionParams(**values)
 
 
 def _validate_alerts(config: Config) -> None:
@@ -252,9 +319,13 @@ def _validate_alerts(config: Config) -> None:
     validate_alerts_config(config)
 
 
-def _positive(value: int, where: str, key: str, *, allow_zero: bool = False) -> int:
-    if value < 0 or (value == 0 and not allow_zero):
-        raise ConfigError(f"{where} key {key!r} is {value!r}; it must be {'zero or more' if allow_zero else 'positive'}")
+def _in_range(t: Table, key: str, default: int | None, low: int, high: int) -> int | None:
+    """An integer key of ``t`` from ``low`` to ``high``; the error names the range and an example."""
+    value = t.get(key, int, default, example=str(default if default is not None else low))
+    if value is not None and not low <= value <= high:
+        example = default if default is not None else low
+        raise ConfigError(f"{t.where} key {key!r} is {value!r}; it must be from {low} to {high}, "
+                          f"such as {key} = {example}")
     return value
 
 

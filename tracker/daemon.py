@@ -6,11 +6,11 @@
   is refused with the holder named.
 * SIGTERM / SIGINT: no new request is sent, the article in flight is stored,
   the cycle stops at the next article boundary, the database is
-  checkpointed and closed, the lock released, exit 0. The stopped feed
-  forgets its validators so the entries it did not store come again.
-* At start, runs left unfinished by a crash are closed as interrupted and
-  the feeds polled during them forget their validators and are due now, so
-  entries of a half-stored feed are not hidden behind a 304.
+  checkpointed and closed, the lock released, exit 0. The entries the
+  stopped feed did not store stay queued for the next start.
+* At start, runs left unfinished by a crash are closed as interrupted; the
+  entries a crash left unstored wait in ``pending_entries`` (saved with the
+  feed's validators), so a 304 hides none of them.
 """
 
 from __future__ import annotations
@@ -23,29 +23,33 @@ import signal
 import socket
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 import httpx
 
 from tracker import scheduler as sched
 from tracker import store
+from tracker.analysis import OnceLog, check_stance_files
 from tracker.clock import SYSTEM_CLOCK, Clock, iso, parse_utc
 from tracker.config import Config
 from tracker.db import open_db, transaction
 from tracker.extract import make_extractor
 from tracker.errors import StoreError
-from tracker.http import Resolver, make_client
+from tracker.http import Resolver, make_client, make_transport
 from tracker.pipeline import Extractor, Progress, run_cycle, run_recheck
 
 log = logging.getLogger("tracker.daemon")
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
+# analysis-failed and article-deferred stay debug detail: their cause is logged once (tracker.analysis.OnceLog).
 _WARN = {"feed-failed", "feed-gone", "article-failed", "recheck-failed"}
 _INFO = {"feed-ok", "article-new", "version-new"}
-INTERRUPTED = "interrupted: the process stopped during this run (crash or kill); recovered at the next daemon start"
+INTERRUPTED = "interrupted: the process stopped during this run (crash or kill); recovered at the next start"
 
 
 # -- one daemon per database ---------------------------------------------------
@@ -55,9 +59,11 @@ class LockHolder:
     pid: int
     host: str
     started_at: str
+    command: str = "run"  # the tracker command holding the lock: run | poll | recheck | reanalyse
 
     def describe(self) -> str:
-        return f"pid {self.pid} on host {self.host}, started {self.started_at}"
+        what = "" if self.command == "run" else f"'tracker {self.command}', "
+        return f"{what}pid {self.pid} on host {self.host}, started {self.started_at}"
 
     def alive(self) -> bool | None:
         """True/False for a process on this host; None when it runs elsewhere (unknown)."""
@@ -79,25 +85,35 @@ def lock_path_for(db_path: Path) -> Path:
 def read_lock_holder(path: Path) -> LockHolder | None:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return LockHolder(pid=int(data["pid"]), host=str(data["host"]), started_at=str(data["started_at"]))
+        return LockHolder(pid=int(data["pid"]), host=str(data["host"]), started_at=str(data["started_at"]),
+                          command=str(data.get("command", "run")))
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
 
 class DaemonLock:
-    """An exclusive ``flock`` on ``<db>.lock``; the file says who holds it."""
+    """An exclusive ``flock`` on ``<db>.lock``; the file says who holds it.
 
-    def __init__(self, db_path: Path) -> None:
+    The daemon holds it for its life; ``tracker poll`` (and the other commands
+    that fetch or analyse) for one cycle, so two of them never fetch the same
+    pages at once.
+    """
+
+    def __init__(self, db_path: Path, *, command: str = "run") -> None:
         self.db_path = db_path
         self.path = lock_path_for(db_path)
+        self.command = command
         self._fd: int | None = None
 
-    def acquire(self, *, started_at: str) -> LockHolder | None:
+    def acquire(self, *, started_at: str, wait_s: float = 0.0) -> LockHolder | None:
         """Take the lock; return the previous, dead holder when a stale lock was taken over.
 
-        Raises StoreError(reason 'locked') naming the live holder.
+        While another one-off command holds it, wait up to ``wait_s`` seconds
+        (never for a daemon, which holds it until stopped). Raises
+        StoreError(reason 'locked') naming the live holder.
         """
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        deadline = time.monotonic() + wait_s
         while True:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
             try:
@@ -105,11 +121,10 @@ class DaemonLock:
             except BlockingIOError:
                 os.close(fd)
                 holder = read_lock_holder(self.path)
-                who = holder.describe() if holder else "a process that has not written its details yet"
-                hint = f"stop it first (kill {holder.pid}) or " if holder else ""
-                raise StoreError(
-                    f"{self.db_path}: another tracker daemon already runs on this database ({who}); "
-                    f"{hint}give this one another --db. Lock file: {self.path}", reason="locked") from None
+                if time.monotonic() < deadline and (holder is None or holder.command != "run"):
+                    time.sleep(0.1)
+                    continue
+                raise self._refused(holder, wait_s) from None
             try:
                 same_file = os.fstat(fd).st_ino == os.stat(self.path).st_ino
             except FileNotFoundError:
@@ -118,12 +133,36 @@ class DaemonLock:
                 break
             os.close(fd)  # the previous holder removed the file while we opened it: lock the new one
         previous = read_lock_holder(self.path)
-        me = LockHolder(pid=os.getpid(), host=socket.gethostname(), started_at=started_at)
+        me = LockHolder(pid=os.getpid(), host=socket.gethostname(), started_at=started_at, command=self.command)
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps(me.__dict__).encode("utf-8") + b"\n", 0)
         os.fsync(fd)
         self._fd = fd
         return previous if previous and previous != me else None
+
+    def _refused(self, holder: LockHolder | None, waited_s: float) -> StoreError:
+        who = holder.describe() if holder else "a process that has not written its details yet"
+        where = f"Lock file: {self.path}"
+        if holder is not None and holder.command != "run":
+            waited = f"waited {waited_s:g}s; " if waited_s else ""
+            return StoreError(
+                f"{self.db_path}: another tracker command is using this database ({who}); {waited}"
+                f"run 'tracker {self.command}' again when it has finished. {where}", reason="locked")
+        if self.command == "run":
+            hint = f"stop it first (kill {holder.pid}) or " if holder else ""
+            return StoreError(f"{self.db_path}: another tracker daemon already runs on this database ({who}); "
+                              f"{hint}give this one another --db. {where}", reason="locked")
+        hint = f" (kill {holder.pid})" if holder else ""
+        return StoreError(
+            f"{self.db_path}: a tracker daemon runs on this database ({who}) and polls it on its own; "
+            f"'tracker {self.command}' is refused so that no page is fetched twice; stop the daemon first{hint} "
+            f"or give this command another --db. {where}", reason="locked")
+
+    def __enter__(self) -> "DaemonLock":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.release()
 
     def release(self) -> None:
         if self._fd is None:
@@ -136,29 +175,40 @@ class DaemonLock:
         self._fd = None
 
 
+LOCK_WAIT_S = 30.0  # how long a one-off command waits for another one-off command to finish
+
+
+@contextmanager
+def command_lock(db_path: Path, command: str, *, clock: Clock = SYSTEM_CLOCK,
+                 wait_s: float = LOCK_WAIT_S) -> Iterator[None]:
+    """Hold the database lock for one command (``tracker poll``...); StoreError naming the holder."""
+    lock = DaemonLock(Path(db_path), command=command)
+    lock.acquire(started_at=iso(clock.now()), wait_s=wait_s)
+    try:
+        yield
+    finally:
+        lock.release()
+
+
 # -- crash recovery ------------------------------------------------------------
 
-def recover_interrupted_runs(db, *, now: datetime) -> list[str]:
-    """Close runs a crash left open; make the feeds polled since then forget validators and be due.
+def recover_interrupted_runs(db, *, now: datetime) -> list[int]:
+    """Close the runs a crash or a kill left open; return their ids.
 
-    Returns the names of the feeds reset. A one-off ``tracker poll`` running
-    at this very moment would also be marked; that only costs one full fetch.
+    Called by whoever holds the database lock (the daemon, ``tracker poll``),
+    so an open run belongs to a dead process. Nothing else needs repair: the
+    entries of a feed polled during the run wait in ``pending_entries``.
     """
     open_runs = store.rows(db, "SELECT id, started_at FROM runs WHERE finished_at IS NULL ORDER BY started_at")
     if not open_runs:
         return []
-    since = open_runs[0]["started_at"]
     with transaction(db) as conn:
-        names = [r[0] for r in conn.execute(
-            "SELECT name FROM feeds WHERE muted = 0 AND last_polled_at >= ? ORDER BY name", (since,)).fetchall()]
-        conn.execute("UPDATE feeds SET etag = NULL, last_modified = NULL, next_poll_at = NULL "
-                     "WHERE muted = 0 AND last_polled_at >= ?", (since,))
         conn.execute("UPDATE runs SET finished_at = ?, errors = errors + 1, "
                      "error_summary = COALESCE(error_summary || char(10), '') || ? WHERE finished_at IS NULL",
                      (iso(now), INTERRUPTED))
-    log.warning("recovered %d interrupted run(s) started since %s; feeds to poll again in full: %s",
-                len(open_runs), since, ", ".join(names) or "none")
-    return names
+    log.warning("recovered %d interrupted run(s) started since %s; their unstored entries are still queued",
+                len(open_runs), open_runs[0]["started_at"])
+    return [r["id"] for r in open_runs]
 
 
 # -- logging -------------------------------------------------------------------
@@ -202,7 +252,7 @@ class _StoppableTransport(httpx.BaseTransport):
 
 
 def _long_lived_extractor(config: Config):
-    return make_extractor(config.polling.extract_workers)
+    return make_extractor(config.polling.extract_workers, time_limit_s=config.polling.extract_timeout_s)
 
 
 class Daemon:
@@ -227,16 +277,18 @@ class Daemon:
         # Held while a job moves its own next run time, and by the shutdown:
         # APScheduler's shutdown waits for jobs while holding its job store lock.
         self._scheduling = threading.Lock()
-        self._transport = _StoppableTransport(transport or httpx.HTTPTransport(), self.stopping)
+        self._transport = _StoppableTransport(transport or make_transport(), self.stopping)
         self.lock = DaemonLock(self.db_path)
         self.scheduler = sched.build_scheduler()
         self.db = None
+        self.notes = OnceLog(log)  # recurring failures logged once per cause for the daemon's life
         self.client: httpx.Client | None = None
         self._own_extractor = None
 
     # -- life cycle ------------------------------------------------------
     def start(self) -> None:
         now = self.clock.now()
+        check_stance_files(self.config)  # a broken actors/topics file is a config error, before the lock
         stale = self.lock.acquire(started_at=iso(now))
         try:
             if stale is not None:
@@ -301,7 +353,9 @@ class Daemon:
     # -- scheduling ------------------------------------------------------
     def _schedule(self, now: datetime) -> None:
         polling = self.config.polling
-        stored = {row["name"]: row for row in store.rows(self.db, "SELECT name, muted, next_poll_at FROM feeds")}
+        stored = {row["name"]: row for row in store.rows(
+            self.db, "SELECT name, muted, CASE WHEN EXISTS (SELECT 1 FROM pending_entries p WHERE p.feed_id = feeds.id)"
+                     " THEN NULL ELSE next_poll_at END AS next_poll_at FROM feeds")}
         for feed in self.config.feeds:
             row = stored[feed.name]
             if row["muted"]:
@@ -320,12 +374,12 @@ class Daemon:
             sched.add_periodic_job(self.scheduler, "alerts", self._deliver_alerts, every_s=self.intervals.alerts_s,
                                    first_run=now + timedelta(seconds=self.intervals.alerts_s))
 
-    @staticmethod
-    def _run_time(next_poll_at: str | None, now: datetime) -> datetime:
+    def _run_time(self, next_poll_at: str | None, now: datetime) -> datetime:
         if not next_poll_at:
             return now
-        # next_poll_at is stored to the second: round up so a poll is never sooner than asked.
-        return max(parse_utc(next_poll_at) + timedelta(seconds=1), now)
+        # next_poll_at is stored to the second: round up so a poll is never sooner than asked;
+        # never later than the clamp (a clock that jumped back must not stall the feed).
+        return min(max(parse_utc(next_poll_at) + timedelta(seconds=1), now), store.latest_next_poll(self.config, now))
 
     # -- jobs (all on the one executor thread) ----------------------------
     def _poll_feed(self, name: str) -> None:
@@ -334,12 +388,13 @@ class Daemon:
         try:
             stats = run_cycle(self.db, self.config, clock=self.clock, client=self.client, feed_names=[name],
                               trigger="daemon", recheck_due=False, progress=self._reporter(name),
-                              resolver=self.resolver, extractor=self.extractor)
+                              resolver=self.resolver, extractor=self.extractor, notes=self.notes)
             log.debug("feed=%s cycle done: %d new articles, %d new versions, %d errors", name,
                       stats.articles_new, stats.versions_new, len(stats.errors))
         except _Stopping:
-            store.update_feed(self.db, self._feed_id(name), {"etag": None, "last_modified": None, "next_poll_at": None})
-            log.info("feed=%s stopped after the article in flight; its remaining entries come at the next start", name)
+            # Due at the next start (a 304), where the entries it did not store wait in the queue.
+            self.db.execute("UPDATE feeds SET next_poll_at = NULL WHERE name = ?", [name])
+            log.info("feed=%s stopped after the article in flight; its remaining entries stay queued", name)
             return
         except Exception:
             log.exception("feed=%s: the cycle failed; the next poll follows its interval", name)
@@ -363,7 +418,8 @@ class Daemon:
             return
         try:
             stats = run_recheck(self.db, self.config, clock=self.clock, client=self.client,
-                                progress=self._reporter(None), resolver=self.resolver, extractor=self.extractor)
+                                progress=self._reporter(None), resolver=self.resolver, extractor=self.extractor,
+                                notes=self.notes)
             log.info("recheck: %d new versions, %d failed", stats.versions_new, len(stats.errors))
         except _Stopping:
             log.info("recheck stopped after the article in flight")
@@ -395,9 +451,6 @@ class Daemon:
         log.info("health: %d feeds, %d failing, %d muted", len(found), len(failing), len(muted))
 
     # -- helpers ---------------------------------------------------------
-    def _feed_id(self, name: str) -> int:
-        return store.one(self.db, "SELECT id FROM feeds WHERE name = ?", [name])["id"]
-
     def _reporter(self, feed_name: str | None):
         def report(event: Progress) -> None:
             level = logging.WARNING if event.kind in _WARN else logging.INFO if event.kind in _INFO else logging.DEBUG

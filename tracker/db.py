@@ -273,10 +273,68 @@ def _m003_evidence_views_link_first(db: sqlite_utils.Database) -> None:
     LEFT JOIN baseline b ON b.id = s.previous_baseline_id""")
 
 
+def _m004_analysis_status_and_pending_entries(db: sqlite_utils.Database) -> None:
+    # A version is committed before it is analysed: 'pending' until analysed,
+    # 'failed' with the reason when the stance engine failed (retried later).
+    # Versions written outside the pipeline (tests, imports) count as analysed.
+    db.execute("ALTER TABLE versions ADD COLUMN analysis_status TEXT NOT NULL DEFAULT 'done'")
+    db.execute("ALTER TABLE versions ADD COLUMN analysis_error TEXT")
+    db.execute("ALTER TABLE versions ADD COLUMN analysis_attempts INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE versions ADD COLUMN analysed_at TEXT")
+    db.execute("CREATE INDEX idx_versions_analysis ON versions(analysis_status)")
+    # New feed entries, saved in the transaction that writes the feed's new
+    # validators, and removed when their article is stored: a re-poll can be
+    # a 304 whatever fails downstream, and no entry is lost.
+    db.execute("""
+    CREATE TABLE pending_entries (
+        id INTEGER PRIMARY KEY,
+        feed_id INTEGER NOT NULL REFERENCES feeds(id),
+        url TEXT NOT NULL UNIQUE,
+        entry TEXT NOT NULL,            -- JSON of the feed entry
+        first_seen_at TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT NOT NULL,
+        last_error TEXT
+    )""")
+    db.execute("CREATE INDEX idx_pending_feed ON pending_entries(feed_id, next_attempt_at)")
+    # Entries of the last poll that were skipped (no link, not http(s), a duplicate guid or link), and why.
+    db.execute("ALTER TABLE feeds ADD COLUMN entries_skipped INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE feeds ADD COLUMN skipped_reasons TEXT")
+
+
+def _m005_position_evidence(db: sqlite_utils.Database) -> None:
+    # Evidence-weighted positions (tracker/positions/decide.py): each report in
+    # position_history carries its weight and source; a shift has a level
+    # (signal | shift: only a shift moves the position) and a kind.
+    for column in ("level TEXT NOT NULL DEFAULT 'shift'", "kind TEXT",
+                   "new_weight REAL", "old_weight REAL", "reason TEXT"):
+        db.execute(f"ALTER TABLE shifts ADD COLUMN {column}")
+    db.execute("""UPDATE shifts SET kind = CASE WHEN to_stance = 'conditional' THEN 'softening'
+                  WHEN from_stance = 'conditional' THEN 'hardening' ELSE 'reversal' END""")
+    for column in ("weight REAL NOT NULL DEFAULT 0", "outlet TEXT", "fingerprint TEXT",
+                   "own_words INTEGER NOT NULL DEFAULT 0", "official INTEGER NOT NULL DEFAULT 0", "confidence REAL",
+                   "shift_id INTEGER REFERENCES shifts(id)"):
+        db.execute(f"ALTER TABLE position_history ADD COLUMN {column}")
+    db.execute("ALTER TABLE articles ADD COLUMN date_note TEXT")  # why published_at was not trusted
+    db.execute("ALTER TABLE claims ADD COLUMN date_note TEXT")    # why said_at is not the text's date
+
+
+def _m006_languages(db: sqlite_utils.Database) -> None:
+    # The language of each version (detected, or as the page declares it) picks the
+    # stance rules; each claim keeps the language its evidence is quoted in.
+    db.execute("ALTER TABLE versions ADD COLUMN language TEXT")
+    db.execute("ALTER TABLE claims ADD COLUMN language TEXT")
+    db.execute("CREATE INDEX idx_versions_language ON versions(language)")
+    db.execute("CREATE INDEX idx_claims_language ON claims(language)")
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_core", _m001_core),
     ("002_publish_views", _m002_publish_views),
     ("003_evidence_views_link_first", _m003_evidence_views_link_first),
+    ("004_analysis_status_and_pending_entries", _m004_analysis_status_and_pending_entries),
+    ("005_position_evidence", _m005_position_evidence),
+    ("006_languages", _m006_languages),
 ]
 
 

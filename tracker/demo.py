@@ -143,9 +143,12 @@ def demo_config(base: Config, site: SeedSite, mail: SmtpSink, db_path: Path) -> 
         "stance": {"actors": str(base.stance.actors), "topics": str(base.stance.topics)},
         "feed": [{"name": "seed-replay", "url": site.url("/feed.xml"), "outlet": "seed replay", "tags": ["demo"]}],
         "alerts": {"channel": [
+            # The demo shows every change it finds, signals too: five articles from
+            # one local feed are one outlet, where a live desk would wait for a second.
             {"name": "demo-mail", "kind": "email", "host": "127.0.0.1", "port": mail.port, "security": "none",
-             "from": "tracker@localhost", "to": ["analysts@localhost"]},
-            {"name": "demo-webhook", "kind": "webhook", "url": site.url("/hooks/alerts")},
+             "from": "tracker@localhost", "to": ["analysts@localhost"], "levels": ["signal", "shift"]},
+            {"name": "demo-webhook", "kind": "webhook", "url": site.url("/hooks/alerts"),
+             "levels": ["signal", "shift"]},
         ]},
     }
     if base.publish.base_url:
@@ -164,7 +167,7 @@ def run_demo(base: Config, db_path: Path, *, seeds_dir: Path | str = "seeds", cl
     from tracker.actornames import actor_names
     from tracker.db import open_db
     from tracker.pipeline import run_cycle
-    from tracker.shiftviews import list_shifts, shift_table
+    from tracker.positions.views import list_shifts, shift_table
 
     seeds = load_seeds(seeds_dir)
     reset_database(db_path)

@@ -8,17 +8,27 @@ process and would shorten a re-extracted page, so version diffs would lie;
 process pool can run it: trafilatura is CPU-bound, and under the GIL a cycle
 with many new articles would use one core. ``make_extractor(workers)`` gives
 the pipeline's extractor, a process pool when there is more than one core.
+
+Worker processes die with the tracker process (even after ``kill -9``) and
+one page gets at most ``time_limit_s`` (``[polling] extract_timeout``): a
+worker that overruns is killed and replaced, and the page is recorded with
+the reason ``extract-timeout``.
 """
 
 from __future__ import annotations
 
 import html as htmllib
 import logging
+import ctypes
 import multiprocessing
 import os
 import re
+import select
+import signal
 import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable
 
@@ -31,6 +41,8 @@ from tracker.models import Entry, Extracted, Page
 
 MIN_TEXT_CHARS = 200
 MAX_DEFAULT_WORKERS = 4
+DEFAULT_TIME_LIMIT_S = 20.0
+_PR_SET_PDEATHSIG = 1
 # Dates from the page's markup only (meta tags, <time>, JSON-LD, URL): htmldate's
 # extensive search guesses from any date in the text, which misdates articles
 # that mention other days, and costs a quarter of the extraction time
@@ -80,7 +92,25 @@ def extract_html(content: bytes | str, url: str | None = None, *, charset: str |
         author=_clean(getattr(result, "author", None)),
         date=_clean(getattr(result, "date", None)),
         source="extracted",
+        language=declared_language_of(document),
     )
+
+
+_LANG_ATTR = re.compile(rb"""<html\b[^>]*?\blang\s*=\s*["']?([A-Za-z]{2}(?:[-_][A-Za-z]{2,4})?)""", re.IGNORECASE)
+_OG_LOCALE = re.compile(rb"""<meta\b[^>]*?property\s*=\s*["']og:locale["'][^>]*?content\s*=\s*["']([A-Za-z]{2}(?:[-_][A-Za-z]{2,4})?)""",
+                        re.IGNORECASE)
+
+
+def declared_language_of(document: bytes | str) -> str | None:
+    """The language a page declares (<html lang>, else og:locale), as written; None when it declares none."""
+    head = document[:8192]
+    if isinstance(head, str):
+        head = head.encode("utf-8", "replace")
+    for pattern in (_LANG_ATTR, _OG_LOCALE):
+        m = pattern.search(head)
+        if m:
+            return m.group(1).decode("ascii")
+    return None
 
 
 def extract_page(page: Page, *, min_chars: int = MIN_TEXT_CHARS) -> Extracted:
@@ -120,6 +150,44 @@ class InlineExtractor:
         self.close()
 
 
+class WorkTimeout(ExtractError):
+    """One piece of work overran the extractor's time limit; its worker was replaced."""
+
+    reason = "extract-timeout"
+
+
+def _die_with(parent_pid: int) -> None:
+    """Worker initializer: exit when the tracker process ``parent_pid`` is gone, even after kill -9.
+
+    The kernel kills the worker when its direct parent (the forkserver) dies
+    (PR_SET_PDEATHSIG); a thread watches the tracker process itself.
+    """
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux: the watcher thread alone
+        pass
+    threading.Thread(target=_watch_parent, args=(parent_pid,), name="parent-watch", daemon=True).start()
+
+
+def _watch_parent(parent_pid: int) -> None:
+    try:
+        fd = os.pidfd_open(parent_pid)
+    except (AttributeError, OSError):
+        fd = None
+    if fd is not None:
+        select.select([fd], [], [])  # readable once the process has exited
+    else:
+        while True:
+            try:
+                os.kill(parent_pid, 0)
+            except ProcessLookupError:
+                break
+            except PermissionError:
+                pass
+            time.sleep(1.0)
+    os._exit(0)
+
+
 class PoolExtractor(InlineExtractor):
     """Extraction in worker processes, so a cycle with many new articles uses every core.
 
@@ -131,44 +199,91 @@ class PoolExtractor(InlineExtractor):
     worker dies, pages are extracted in this process and the reason is logged.
     """
 
-    def __init__(self, workers: int, *, min_chars: int = MIN_TEXT_CHARS) -> None:
+    def __init__(self, workers: int, *, min_chars: int = MIN_TEXT_CHARS,
+                 time_limit_s: float = DEFAULT_TIME_LIMIT_S) -> None:
         super().__init__(min_chars=min_chars)
         self.workers = workers
+        self.time_limit_s = time_limit_s
         self._pool: ProcessPoolExecutor | None = None
+        self._generation = 0  # bumped each time an overrun replaces the pool
         self._lock = threading.Lock()
         self._closed = False
         self.broken: str | None = None  # why extraction fell back to this process
+        self.replaced = 0  # pools replaced after an overrun
+        # One submission per worker at a time, so the time limit counts work, not waiting in the queue.
+        self._slots = threading.BoundedSemaphore(workers)
 
     def __call__(self, page: Page) -> Extracted:
-        return self.run(extract_html, page.content, page.url, charset=page.encoding, min_chars=self.min_chars)
+        try:
+            return self.run(extract_html, page.content, page.url, charset=page.encoding, min_chars=self.min_chars)
+        except WorkTimeout as exc:
+            raise WorkTimeout(f"{page.url}: {exc.message}") from None
 
     def run(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        """Run a picklable top-level function in a worker; in this process when the pool is down."""
-        pool = self._get_pool()
-        if pool is None:
-            return super().run(function, *args, **kwargs)
-        try:
-            future = pool.submit(function, *args, **kwargs)
-        except RuntimeError as exc:  # shut down meanwhile: by close(), or after a break
-            self._mark_broken(f"{type(exc).__name__}: {exc}")
-            return super().run(function, *args, **kwargs)
-        try:
-            return future.result()
-        except BrokenProcessPool as exc:
-            self._mark_broken(f"{type(exc).__name__}: {exc}")
-            return super().run(function, *args, **kwargs)
+        """Run a picklable top-level function in a worker; in this process when the pool is down.
 
-    def _get_pool(self) -> ProcessPoolExecutor | None:
+        Raises WorkTimeout when it takes longer than ``time_limit_s``.
+        """
+        with self._slots:
+            return self._run(function, *args, **kwargs)
+
+    def _run(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        for _ in range(3):  # a pool replaced under this call (another page's overrun): submit again
+            pool, generation = self._get_pool()
+            if pool is None:
+                return super().run(function, *args, **kwargs)
+            try:
+                future = pool.submit(function, *args, **kwargs)
+            except RuntimeError as exc:  # shut down meanwhile: by close(), a replacement or a break
+                if self._generation != generation:
+                    continue
+                self._mark_broken(f"{type(exc).__name__}: {exc}")
+                return super().run(function, *args, **kwargs)
+            try:
+                return future.result(timeout=self.time_limit_s)
+            except FutureTimeout:
+                self._replace(generation)
+                raise WorkTimeout(
+                    f"extraction took longer than {self.time_limit_s:g}s ([polling] extract_timeout); "
+                    "its worker process was replaced") from None
+            except BrokenProcessPool as exc:
+                if self._generation != generation:
+                    continue
+                self._mark_broken(f"{type(exc).__name__}: {exc}")
+                return super().run(function, *args, **kwargs)
+        return super().run(function, *args, **kwargs)
+
+    def _get_pool(self) -> tuple[ProcessPoolExecutor | None, int]:
         with self._lock:
             if self._pool is None and self.broken is None and not self._closed:
                 try:
                     context = multiprocessing.get_context("forkserver")
-                    context.set_forkserver_preload(["tracker.extract"])
-                    self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
-                except (OSError, ValueError) as exc:
+                    context.set_forkserver_preload(["tracker.extract", "tracker.analysis", "tracker.stance"])
+                    self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context,
+                                                     initializer=_die_with, initargs=(os.getpid(),))
+                    # Start the forkserver (it imports trafilatura) and a worker now, so
+                    # no page's time limit pays for it.
+                    self._pool.submit(os.getpid).result()
+                except (OSError, ValueError, BrokenProcessPool) as exc:
+                    if self._pool is not None:
+                        self._pool.shutdown(wait=False, cancel_futures=True)
+                        self._pool = None
                     self.broken = f"cannot start {self.workers} extraction processes: {exc}"
                     log.warning("%s; extracting in this process", self.broken)
-            return self._pool
+            return self._pool, self._generation
+
+    def _replace(self, generation: int) -> None:
+        """Kill the workers of an overrunning pool; the next page starts a fresh one."""
+        with self._lock:
+            if self._generation != generation or self._pool is None:
+                return
+            pool, self._pool = self._pool, None
+            self._generation += 1
+            self.replaced += 1
+        log.warning("an extraction overran %gs; its worker processes were replaced", self.time_limit_s)
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
 
     def _mark_broken(self, why: str) -> None:
         with self._lock:
@@ -196,17 +311,18 @@ def default_workers() -> int:
     return max(1, min(cores, MAX_DEFAULT_WORKERS))
 
 
-def make_extractor(workers: int | None = None, *, min_chars: int = MIN_TEXT_CHARS) -> InlineExtractor:
+def make_extractor(workers: int | None = None, *, min_chars: int = MIN_TEXT_CHARS,
+                   time_limit_s: float = DEFAULT_TIME_LIMIT_S) -> InlineExtractor:
     """The pipeline's extractor: a callable Page -> Extracted with ``close()``.
 
     ``workers`` None means one process per core (``default_workers()``); 0 or
-    1 extracts in the calling thread. Use it as a context manager or call
-    ``close()`` to stop the worker processes.
+    1 extracts in the calling thread, where no time limit can be enforced.
+    Use it as a context manager or call ``close()`` to stop the worker processes.
     """
     workers = default_workers() if workers is None else workers
     if workers <= 1:
         return InlineExtractor(min_chars=min_chars)
-    return PoolExtractor(workers, min_chars=min_chars)
+    return PoolExtractor(workers, min_chars=min_chars, time_limit_s=time_limit_s)
 
 
 def fallback_from_entry(entry: Entry, why: str) -> Extracted:

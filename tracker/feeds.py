@@ -21,6 +21,7 @@ import calendar
 import codecs
 import re
 import statistics
+import xml.sax
 import zlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -63,6 +64,8 @@ def canonical_url(url: str) -> str:
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
+    if ":" in host:  # an IPv6 literal keeps its brackets: http://[::1]:8/a
+        host = f"[{host}]"
     port = parts.port if parts.port and (scheme, parts.port) not in (("http", 80), ("https", 443)) else None
     netloc = host if port is None else f"{host}:{port}"
     if parts.username:
@@ -125,7 +128,7 @@ def parse_feed(content: bytes, *, url: str, feed_name: str, content_type: str | 
     if parsed.bozo:
         exc = parsed.get("bozo_exception")
         warning = f"{type(exc).__name__}: {exc}" if exc is not None else "malformed feed"
-    if not parsed.entries and (parsed.bozo or not parsed.version):
+    if not parsed.entries and (parsed.bozo or not parsed.get("version")):
         kind = f"{content_type} " if content_type else ""
         raise FeedError(
             f"feed {feed_name!r} ({url}): the {kind}document is not a feed and has no entries"
@@ -151,6 +154,12 @@ def parse_feed(content: bytes, *, url: str, feed_name: str, content_type: str | 
             continue
         seen_urls.add(entry.url)
         entries.append(entry)
+    if not entries and isinstance(parsed.get("bozo_exception"), xml.sax.SAXException):
+        # Cut or broken XML that left nothing usable is a failure, not a healthy empty feed.
+        raise FeedError(
+            f"feed {feed_name!r} ({url}): the document is malformed ({warning}) and none of its "
+            f"{len(parsed.entries)} entries is usable ({skipped[0]}); check the feed URL or tell the publisher",
+            reason="no-usable-entries")
     title = (parsed.feed.get("title") or "").strip() or None
     return ParsedFeed(title=title, entries=tuple(entries), bozo_warning=warning,
                       encoding=parsed.get("encoding"), skipped=tuple(skipped), ttl_s=_feed_ttl(parsed.feed))
@@ -285,6 +294,10 @@ def poll_feed(
         return FeedPoll(feed_name, url, "failed", reason=f"http-{result.status}",
                         message=f"feed {feed_name!r} ({result.url}) answered HTTP {result.status}",
                         retry_after=result.headers.get("retry-after"), **common)
+    if not result.content.strip():
+        return FeedPoll(feed_name, url, "failed", reason="empty-body",
+                        message=f"feed {feed_name!r} ({result.url}) answered HTTP {result.status} with an empty body; "
+                                "check the feed URL in the config", **common)
     try:
         parsed = (parse or parse_feed)(result.content, url=result.url, feed_name=feed_name,
                                        content_type=result.headers.get("content-type"))
@@ -387,6 +400,8 @@ def health_changes(row: Mapping[str, Any], poll: FeedPoll, polling: PollingConfi
                        next_poll_at=iso(now + timedelta(seconds=delay)))
         if poll.outcome == "ok" and poll.parsed is not None:
             changes["bozo_warning"] = poll.parsed.bozo_warning
+            changes["entries_skipped"] = len(poll.parsed.skipped)
+            changes["skipped_reasons"] = "\n".join(poll.parsed.skipped) or None
             if poll.parsed.title:
                 changes["title"] = poll.parsed.title
         return changes

@@ -2,7 +2,10 @@
 
 Guards, all enforced here so no caller can forget one:
 
-* timeouts: connect / read from ``[fetch]``, plus a deadline for the whole body;
+* timeouts: connect / read from ``[fetch]``, and one deadline of ``[fetch] timeout``
+  for the whole response, redirects and headers included, enforced on every
+  socket read, so a server that trickles bytes cannot hold a fetch longer
+  (``DeadlineBackend`` under the client made by ``make_client``);
 * a body-size cap counted on *decoded* bytes while streaming, so neither a huge
   page nor a gzip bomb is ever held in memory (gzip/deflate are decoded here
   with a bounded output size instead of by httpx);
@@ -30,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterator
 from urllib.parse import urljoin, urlsplit
 
+import httpcore
 import httpx
 
 from tracker.config import FetchConfig
@@ -72,6 +76,82 @@ class HttpResult:
         return None
 
 
+# -- one deadline per response, enforced on every socket operation -------------------
+
+_deadline = threading.local()
+
+
+@contextmanager
+def response_deadline(seconds: float) -> Iterator[None]:
+    """Bound every socket operation of this thread's requests to ``seconds`` from now, in total."""
+    previous = getattr(_deadline, "at", None)
+    _deadline.at = time.monotonic() + seconds
+    try:
+        yield
+    finally:
+        _deadline.at = previous
+
+
+def _bounded(timeout: float | None, error: type[Exception]) -> float | None:
+    """The socket timeout for one operation: at most what is left of the deadline."""
+    at = getattr(_deadline, "at", None)
+    if at is None:
+        return timeout
+    left = at - time.monotonic()
+    if left <= 0:
+        raise error("the response deadline passed")
+    return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    def __init__(self, inner: httpcore.NetworkStream) -> None:
+        self._inner = inner
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, _bounded(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, _bounded(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(self, ssl_context, server_hostname: str | None = None,
+                  timeout: float | None = None) -> httpcore.NetworkStream:
+        return _DeadlineStream(self._inner.start_tls(ssl_context, server_hostname,
+                                                     _bounded(timeout, httpcore.ConnectTimeout)))
+
+    def get_extra_info(self, info: str):
+        return self._inner.get_extra_info(info)
+
+
+class DeadlineBackend(httpcore.NetworkBackend):
+    """httpcore's network backend with every read, write and connect bounded by ``response_deadline``."""
+
+    def __init__(self, inner: httpcore.NetworkBackend | None = None) -> None:
+        self._inner = inner or httpcore.SyncBackend()
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
+                    socket_options=None) -> httpcore.NetworkStream:
+        return _DeadlineStream(self._inner.connect_tcp(host, port, _bounded(timeout, httpcore.ConnectTimeout),
+                                                       local_address, socket_options))
+
+    def connect_unix_socket(self, path: str, timeout: float | None = None, socket_options=None):
+        return self._inner.connect_unix_socket(path, timeout, socket_options)
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
+def make_transport() -> httpx.HTTPTransport:
+    """httpx's transport over ``DeadlineBackend`` (httpx has no total timeout of its own)."""
+    transport = httpx.HTTPTransport()
+    pool = getattr(transport, "_pool", None)
+    if isinstance(pool, httpcore.ConnectionPool):
+        pool._network_backend = DeadlineBackend(pool._network_backend)
+    return transport
+
+
 def make_client(fetch: FetchConfig, *, transport: httpx.BaseTransport | None = None) -> httpx.Client:
     """An httpx client with the tracker's timeouts and user agent.
 
@@ -84,7 +164,7 @@ def make_client(fetch: FetchConfig, *, transport: httpx.BaseTransport | None = N
         headers={"User-Agent": fetch.user_agent, "Accept-Encoding": "gzip, deflate"},
         follow_redirects=False,
         trust_env=False,
-        transport=transport,
+        transport=transport or make_transport(),
     )
 
 
@@ -151,17 +231,24 @@ def guarded_get(
 ) -> HttpResult:
     """GET ``url`` through every guard; return the final response, whatever its status.
 
+    The whole exchange, redirects included, gets ``[fetch] timeout`` seconds.
     The body is read only for 2xx answers. Raises FetchError with reason
     ``timeout``, ``connect``, ``too-large``, ``too-many-redirects``,
     ``bad-url``, ``dns``, ``bad-encoding`` or ``network``, or
     BlockedAddressError.
     """
+    deadline = time.monotonic() + fetch.timeout_s
+    with response_deadline(fetch.timeout_s):
+        return _get(client, url, fetch, headers=headers, resolver=resolver, deadline=deadline)
+
+
+def _get(client: httpx.Client, url: str, fetch: FetchConfig, *, headers: dict[str, str] | None,
+         resolver: Resolver | None, deadline: float) -> HttpResult:
     start = url
     current = url
     redirects: list[str] = []
     permanent_url: str | None = None
     still_permanent = True
-    deadline = time.monotonic() + fetch.timeout_s + fetch.connect_timeout_s
     while True:
         check_url(current, fetch, resolver=resolver)
         try:

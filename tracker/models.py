@@ -61,6 +61,7 @@ class Extracted:
     date: str | None = None
     source: str = "extracted"  # "extracted" | "feed-summary" | "seed"
     note: str | None = None  # why the fallback was used, when it was
+    language: str | None = None  # as the page declares it (<html lang="de">), when it does
 
 
 @dataclass(frozen=True)

@@ -2,10 +2,15 @@
 
 Network work (feeds, pages) runs in a thread pool and extraction in a
 process pool over the cores (``tracker.extract.make_extractor``); every
-database write happens on the calling thread, one transaction per article,
-so a crash loses at most the article in flight and a rerun is idempotent.
-One feed's or one article's failure is recorded with its reason and the
-cycle goes on.
+database write happens on the calling thread.
+
+Nothing is lost between stages: a feed's new entries are queued
+(``pending_entries``) in the transaction that writes its new validators, so
+a re-poll is a 304 whatever fails downstream; each entry leaves the queue in
+the transaction that stores its article and version; the version is then
+analysed in a transaction of its own (``tracker.analysis.Analyser``), and a
+failed analysis is retried by the next cycle. One feed's or one article's
+failure is recorded with its reason and the cycle goes on.
 """
 
 from __future__ import annotations
@@ -14,17 +19,18 @@ import logging
 import queue
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable
 
 import httpx
 
-from tracker import analysis, feeds, recheck, store
+from tracker import feeds, recheck, store
 from tracker.clock import Clock, iso
+from tracker.analysis import Analysed, Analyser, OnceLog
 from tracker.config import Config
 from tracker.db import transaction
-from tracker.errors import ExtractError, TrackerError
-from tracker.extract import fallback_from_entry, make_extractor
+from tracker.errors import ExtractError, FeedError, TrackerError
+from tracker.extract import WorkTimeout, fallback_from_entry, make_extractor
 from tracker.fetch import fetch_page
 from tracker.http import HostLimiter, Resolver, make_client
 from tracker.models import Entry, Extracted, Page, RunStats
@@ -40,7 +46,8 @@ class Progress:
     """One event of a cycle, for a progress display or a log line.
 
     kind: feed-ok | feed-not-modified | feed-failed | feed-gone | article-new |
-    article-failed | article-duplicate | version-new | recheck-unchanged | recheck-failed
+    article-failed | article-deferred | article-duplicate | version-new | analysis-failed | recheck-unchanged |
+    recheck-failed
     """
 
     kind: str
@@ -59,8 +66,7 @@ class _Stored:
     number: int
     chars_added: int
     chars_removed: int
-    claims: int
-    shifts: int
+    version_id: int
 
 
 @dataclass(frozen=True)
@@ -87,6 +93,7 @@ def run_cycle(
     poll_feeds: bool = True,
     recheck_due: bool = True,
     extract_workers: int | None = None,
+    notes: OnceLog | None = None,
 ) -> RunStats:
     """One cycle: poll the due feeds (or ``all_feeds``, or ``feed_names``),
     store new articles, re-check due articles, deliver alerts. Writes one
@@ -94,6 +101,7 @@ def run_cycle(
 
     Without an ``extractor``, pages are extracted by ``make_extractor(extract_workers)``:
     a process pool over the cores (None), or in the fetch threads (0 or 1).
+    ``notes`` logs recurring failures once per cause (the daemon keeps one).
     """
     stats = RunStats()
     run_id = store.start_run(db, started_at=iso(clock.now()), trigger=trigger)
@@ -101,14 +109,18 @@ def run_cycle(
     client = client or make_client(config.fetch)
     own_extractor = extractor is None
     extractor = extractor or make_extractor(extract_workers if extract_workers is not None
-                                                else config.polling.extract_workers)
+                                            else config.polling.extract_workers,
+                                            time_limit_s=config.polling.extract_timeout_s)
     try:
         store.sync_feeds(db, config, clock.now())
         selected = store.feeds_to_poll(db, config, clock.now(), names=list(feed_names or ()) or None,
                                        all_feeds=all_feeds) if poll_feeds else []
         cycle = _Cycle(db, config, clock=clock, client=client, stats=stats, progress=progress,
-                       extractor=extractor, resolver=resolver, feeds_total=len(selected))
+                       extractor=extractor, resolver=resolver, feeds_total=len(selected),
+                       analyser=Analyser(db, config, clock=clock, notes=notes, runner=extractor))
+        cycle.retry_analysis()
         cycle.run(selected, recheck_due=recheck_due)
+        cycle.summarise_analysis()
         if config.alert_channels:
             from tracker.alerts.outbox import deliver_due
 
@@ -144,16 +156,17 @@ def ingest_text(db, config: Config, *, url: str, title: str | None, text: str, p
             db, url=canonical, feed_id=feed_id, outlet=outlet, title=title, published_at=published_at, now=now)
         result = record_version(db, article_id, Extracted(text=text, title=title, source=source), fetched_at=now)
         if result.changed:
-            analysis.analyse_version(db, config, result.version_id, clock=clock)
             store.update_article(db, article_id, last_changed_at=now)
         store.update_article(db, article_id, last_checked_at=now, fetch_status="ok")
+    if result.changed:
+        Analyser(db, config, clock=clock).run(result.version_id)
     return article_id, result.version_id
 
 
 class _Cycle:
     def __init__(self, db, config: Config, *, clock: Clock, client: httpx.Client, stats: RunStats,
                  progress: ProgressCallback | None, extractor: Extractor, resolver: Resolver | None,
-                 feeds_total: int) -> None:
+                 feeds_total: int, analyser: Analyser) -> None:
         self.db = db
         self.config = config
         self.clock = clock
@@ -169,17 +182,15 @@ class _Cycle:
         # up each result in O(1) however many fetches are outstanding.
         self.finished: queue.SimpleQueue[tuple[Future, Callable[[Any], None]]] = queue.SimpleQueue()
         self.outstanding = 0
-        self.held: dict[int, list] = {}  # feed id -> [validators to write, new entries not yet handled]
+        self.analyser = analyser
+        self.deferred: dict[str, int] = {}  # cause -> entries whose store failed this cycle
 
     # -- orchestration ---------------------------------------------------
     def run(self, selected: list[dict[str, Any]], *, recheck_due: bool) -> None:
         with ThreadPoolExecutor(max_workers=self.config.polling.workers, thread_name_prefix="tracker") as pool:
             self.pool = pool
             for row in selected:
-                self._submit(lambda poll, row=row: self._feed_done(row, poll),
-                             feeds.poll_feed, self.client, self.config.fetch, feed_name=row["name"],
-                             url=row["url"], etag=row["etag"], last_modified=row["last_modified"],
-                             resolver=self.resolver, parse=self._parse)
+                self._submit(lambda poll, row=row: self._feed_done(row, poll), self._poll_feed, row)
             self._drain()
             if recheck_due:
                 for article in recheck.due_articles(self.db, self.clock.now()):
@@ -192,7 +203,11 @@ class _Cycle:
     def _parse(self, content: bytes, **kwargs: Any) -> feeds.ParsedFeed:
         """Parse a feed where pages are extracted (worker processes when there is a pool)."""
         run = getattr(self.extractor, "run", None)
-        return run(feeds.parse_feed, content, **kwargs) if run else feeds.parse_feed(content, **kwargs)
+        try:
+            return run(feeds.parse_feed, content, **kwargs) if run else feeds.parse_feed(content, **kwargs)
+        except WorkTimeout as exc:
+            raise FeedError(f"feed {kwargs.get('feed_name')!r} ({kwargs.get('url')}): parsing {exc.message}",
+                            reason="parse-timeout") from None
 
     def _submit(self, handler: Callable[[Any], None], work: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
         """Run ``work`` in the pool; ``handler`` gets its result on this (the writer) thread."""
@@ -204,67 +219,74 @@ class _Cycle:
         while self.outstanding:
             future, handler = self.finished.get()
             self.outstanding -= 1
-            handler(future.result())
+            try:
+                handler(future.result())
+            except Exception as exc:  # a bug in one item's handling must not end the cycle
+                log.exception("internal error while handling a result")
+                self.stats.errors.append(f"internal error: {type(exc).__name__}: {exc}")
 
     def _emit(self, kind: str, subject: str, detail: str | None = None) -> None:
         if self.progress is not None:
             self.progress(Progress(kind, subject, detail, self.stats, self.feeds_total))
 
     # -- feeds -----------------------------------------------------------
+    def _poll_feed(self, row: dict[str, Any]) -> feeds.FeedPoll:
+        """Worker side: poll one feed; an unexpected exception is an outcome, not the cycle's end."""
+        try:
+            return feeds.poll_feed(self.client, self.config.fetch, feed_name=row["name"], url=row["url"],
+                                   etag=row["etag"], last_modified=row["last_modified"], resolver=self.resolver,
+                                   parse=self._parse)
+        except Exception as exc:
+            log.exception("feed %r: polling failed unexpectedly", row["name"])
+            return feeds.FeedPoll(row["name"], row["url"], "failed", reason="internal",
+                                  message=f"feed {row['name']!r}: internal error {type(exc).__name__}: {exc}; "
+                                          "please report it with this feed's URL")
+
     def _feed_done(self, row: dict[str, Any], poll: feeds.FeedPoll) -> None:
         now = self.clock.now()
         changes = feeds.health_changes(row, poll, self.config.polling, now)
         fresh: list[Entry] = []
-        if poll.outcome not in ("not-modified", "failed", "gone"):
+        if poll.outcome == "ok":
             for entry in poll.entries:
-                if entry.url in self.queued or store.known_article(self.db, entry.url, feed_id=row["id"], guid=entry.guid):
+                if entry.url in self.queued or store.is_pending(self.db, entry.url) or store.known_article(
+                        self.db, entry.url, feed_id=row["id"], guid=entry.guid):
                     continue
-                self.queued.add(entry.url)
                 fresh.append(entry)
-        if fresh:
-            # The feed's new validators are written only once all its new entries
-            # are stored: a crash in between must not turn the next poll into a
-            # 304 that hides the entries not yet stored.
-            held = {key: changes.pop(key) for key in ("etag", "last_modified") if key in changes}
-            self.held[row["id"]] = [held, len(fresh)]
-        store.update_feed(self.db, row["id"], changes, entries_seen=len(poll.entries))
+        # The new validators and the new entries are committed together: the
+        # next poll may be a 304, since the entries wait in pending_entries.
+        with transaction(self.db):
+            store.update_feed(self.db, row["id"], changes, entries_seen=len(poll.entries))
+            store.add_pending(self.db, row["id"], fresh, now=iso(now))
         self.stats.feeds_polled += 1
         if poll.outcome == "not-modified":
             self.stats.feeds_not_modified += 1
             self._emit("feed-not-modified", row["name"])
-            return
-        if poll.outcome in ("failed", "gone"):
+        elif poll.outcome in ("failed", "gone"):
             self.stats.feeds_failed += 1
             self.stats.errors.append(poll.message or f"feed {row['name']!r}: {poll.reason}")
             self._emit(f"feed-{poll.outcome}", row["name"], f"[{poll.reason}] {poll.message}")
-            return
+        else:
+            detail = f"{len(poll.entries)} entries, {len(fresh)} new"
+            if poll.parsed and poll.parsed.bozo_warning:
+                detail += f" (malformed: {poll.parsed.bozo_warning})"
+            if poll.parsed and poll.parsed.skipped:
+                detail += f"; {len(poll.parsed.skipped)} skipped: {'; '.join(poll.parsed.skipped[:3])}"
+            self._emit("feed-ok", row["name"], detail)
         outlet = row["outlet"] or changes.get("title") or row["title"] or row["name"]
-        for entry in fresh:
-            if self.config.polling.fetch_articles:
-                self._submit(lambda fetched, entry=entry: self._article_done(row["id"], outlet, entry, fetched),
-                             self._fetch_article, entry.url)
-            else:
-                self._article_done(row["id"], outlet, entry, _Fetched(None, None, ExtractError(
-                    "[polling] fetch_articles is false", reason="not-fetched")))
-        detail = f"{len(poll.entries)} entries, {len(fresh)} new"
-        if poll.parsed and poll.parsed.bozo_warning:
-            detail += f" (malformed: {poll.parsed.bozo_warning})"
-        self._emit("feed-ok", row["name"], detail)
+        self._fetch_pending(row["id"], outlet, now)
 
-    def _entry_settled(self, feed_id: int, *, stored: bool) -> None:
-        """Count one of a feed's new entries as handled; write the held validators after the last."""
-        held = self.held.get(feed_id)
-        if held is None:
-            return
-        if not stored:
-            # Forget the validators so the next poll gets the entry again
-            # instead of a 304 that would hide it until the feed changes.
-            held[0] = {"etag": None, "last_modified": None}
-        held[1] -= 1
-        if held[1] == 0:
-            del self.held[feed_id]
-            if held[0]:
-                store.update_feed(self.db, feed_id, held[0])
+    def _fetch_pending(self, feed_id: int, outlet: str | None, now: datetime) -> None:
+        """Fetch the feed's queued entries that are due: new ones and those a failure deferred."""
+        for pending_id, attempts, entry in store.due_pending(self.db, feed_id, now=iso(now)):
+            if entry.url in self.queued:
+                continue
+            self.queued.add(entry.url)
+            done = lambda fetched, entry=entry, pending=(pending_id, attempts): self._article_done(  # noqa: E731
+                feed_id, outlet, entry, fetched, pending)
+            if self.config.polling.fetch_articles:
+                self._submit(done, self._fetch_article, entry.url)
+            else:
+                done(_Fetched(None, None, ExtractError("[polling] fetch_articles is false", reason="not-fetched")))
 
     # -- articles (worker side) ------------------------------------------
     def _fetch_article(self, url: str) -> _Fetched:
@@ -279,18 +301,37 @@ class _Cycle:
             return _Fetched(page.url, None, exc)
 
     # -- articles (writer side) ------------------------------------------
-    def _article_done(self, feed_id: int, outlet: str | None, entry: Entry, fetched: _Fetched) -> None:
-        stored = False
+    def _article_done(self, feed_id: int, outlet: str | None, entry: Entry, fetched: _Fetched,
+                      pending: tuple[int, int]) -> None:
         try:
-            stored = self._store_article(feed_id, outlet, entry, fetched)
-        finally:
-            self._entry_settled(feed_id, stored=stored)
+            stored = self._store_article(feed_id, outlet, entry, fetched, pending[0])
+        except Exception as exc:  # one article's failure must not end the cycle; it stays queued
+            self._defer(entry, pending, f"{type(exc).__name__}: {exc}")
+            return
+        if stored is not None:
+            self._analyse(stored)
 
-    def _store_article(self, feed_id: int, outlet: str | None, entry: Entry, fetched: _Fetched) -> bool:
-        """Store one new entry; False when it must be fetched again on the next poll."""
+    def _defer(self, entry: Entry, pending: tuple[int, int], why: str) -> None:
+        """Keep a queued entry whose article could not be stored; try again later, backing off."""
+        pending_id, attempts = pending
+        delay = min(60 * 2 ** min(attempts, 20), self.config.polling.max_backoff_s)
+        when = iso(self.clock.now() + timedelta(seconds=delay))
+        with transaction(self.db):
+            store.defer_pending(self.db, pending_id, error=why, next_attempt_at=when)
+        self.analyser.notes.warning(f"store:{why}", "storing %s failed: %s; it stays queued and is tried again "
+                                    "from %s", entry.url, why, when)
+        self.stats.articles_failed += 1
+        self.deferred[why] = self.deferred.get(why, 0) + 1
+        self._emit("article-deferred", entry.url, f"{why}; queued until {when}")
+
+    def _store_article(self, feed_id: int, outlet: str | None, entry: Entry, fetched: _Fetched,
+                       pending_id: int) -> _Stored | None:
+        """Store one queued entry as an article and its version, and take it off the queue."""
         if fetched.page_url and fetched.page_url != entry.url and store.known_article(self.db, fetched.page_url):
+            with transaction(self.db):
+                store.drop_pending(self.db, pending_id)
             self._emit("article-duplicate", entry.url, f"redirects to the known {fetched.page_url}")
-            return True
+            return None
         extracted, status, error = fetched.extracted, "ok", None
         if extracted is None:
             why = f"{fetched.error.reason}: {fetched.error.message}" if fetched.error else "no text"
@@ -304,28 +345,23 @@ class _Cycle:
         next_check = recheck.next_check_at(now, first_seen_at=iso(now), last_changed_at=iso(now),
                                            max_age_days=self.config.fetch.max_article_age_days) \
             if self.config.polling.fetch_articles else None
-        try:
-            with transaction(self.db):
-                article_id = store.insert_article(self.db, url=entry.url, feed_id=feed_id, outlet=entry.outlet or outlet,
-                                                  entry=entry, title=entry.title or (extracted and extracted.title),
-                                                  author=entry.author or (extracted and extracted.author),
-                                                  published_at=entry.published_at or (extracted and extracted.date),
-                                                  now=iso(now))
-                stored = self._store_version(article_id, entry.url, extracted, now) if extracted else None
-                store.update_article(
-                    self.db, article_id, last_checked_at=iso(now), check_count=1, fetch_status=status,
-                    fetch_error=error, last_changed_at=iso(now) if stored else None, next_check_at=next_check)
-        except Exception as exc:  # one article's failure must not end the cycle
-            log.exception("storing %s failed", entry.url)
-            self._article_failed(entry.url, f"{type(exc).__name__}: {exc}")
-            return False
+        with transaction(self.db):
+            article_id = store.known_article(self.db, entry.url) or store.insert_article(
+                self.db, url=entry.url, feed_id=feed_id, outlet=entry.outlet or outlet, entry=entry,
+                title=entry.title or (extracted and extracted.title),
+                author=entry.author or (extracted and extracted.author),
+                published_at=entry.published_at or (extracted and extracted.date), now=iso(now))
+            stored = self._store_version(article_id, entry.url, extracted, now) if extracted else None
+            store.update_article(
+                self.db, article_id, last_checked_at=iso(now), check_count=1, fetch_status=status,
+                fetch_error=error, last_changed_at=iso(now) if stored else None, next_check_at=next_check)
+            store.drop_pending(self.db, pending_id)
         if status == "failed":
             self._article_failed(entry.url, error)
-            return True
+            return None
         self.stats.articles_new += 1
         self._emit("article-new", entry.url, f"fallback to the feed summary ({error})" if error else None)
-        self._count(stored)
-        return True
+        return stored
 
     def _recheck_done(self, article: dict[str, Any], fetched: _Fetched) -> None:
         now = self.clock.now()
@@ -349,10 +385,12 @@ class _Cycle:
                     fields.update(fetch_error=error)
                 store.update_article(self.db, article["id"], **fields)
         except Exception as exc:  # one article's failure must not end the cycle
-            log.exception("re-checking %s failed", article["url"])
-            self._article_failed(article["url"], f"{type(exc).__name__}: {exc}")
+            why = f"{type(exc).__name__}: {exc}"
+            self.analyser.notes.warning(f"store:{why}", "re-checking %s failed: %s", article["url"], why)
+            self._article_failed(article["url"], why)
             return
-        self._count(stored)
+        if stored is not None:
+            self._analyse(stored)
         if error:
             # Kept on the article (fetch_error), not in the run's errors: a page
             # that was already unusable failing again on schedule is no news.
@@ -361,22 +399,38 @@ class _Cycle:
             self._emit("recheck-unchanged", article["url"])
 
     def _store_version(self, article_id: int, url: str, extracted: Extracted, now: datetime) -> _Stored | None:
-        """Inside the article's transaction: version, then analysis. None if the text is unchanged."""
+        """Inside the article's transaction: the version, to analyse after the commit. None if unchanged."""
         result = record_version(self.db, article_id, extracted, fetched_at=iso(now))
         if not result.changed:
             return None
-        claims, shifts = analysis.analyse_version(self.db, self.config, result.version_id, clock=self.clock)
-        return _Stored(url, result.number, result.chars_added, result.chars_removed, claims, shifts)
+        return _Stored(url, result.number, result.chars_added, result.chars_removed, result.version_id)
 
-    def _count(self, stored: _Stored | None) -> None:
-        """After the commit: count and report a stored version."""
-        if stored is None:
-            return
+    def _analyse(self, stored: _Stored) -> None:
+        """After the commit: count and report a stored version, then analyse it."""
         self.stats.versions_new += 1
-        self.stats.claims_new += stored.claims
-        self.stats.shifts_new += stored.shifts
         self._emit("version-new", stored.url,
                    f"version {stored.number} (+{stored.chars_added}/-{stored.chars_removed} chars)")
+        self._count_analysis(self.analyser.run(stored.version_id), stored.url)
+
+    def _count_analysis(self, done: Analysed, subject: str) -> None:
+        if done.error is None:
+            self.stats.claims_new += done.claims
+            self.stats.shifts_new += done.shifts
+        else:
+            self._emit("analysis-failed", subject, done.error)
+
+    def retry_analysis(self) -> None:
+        """Analyse the versions a crash left pending or an earlier failure marked (oldest first)."""
+        for done in self.analyser.retry():
+            self._count_analysis(done, f"version {done.version_id}")
+
+    def summarise_analysis(self) -> None:
+        """One error line per cause of this cycle's deferred entries and failed analyses, not one per article."""
+        for why, count in self.deferred.items():
+            self.stats.errors.append(f"storing failed for {count} entr{'y' if count == 1 else 'ies'}, "
+                                     f"kept queued: {why}")
+        for why, count in self.analyser.failures.items():
+            self.stats.errors.append(f"analysis failed for {count} version(s): {why}")
 
     def _article_failed(self, url: str, reason: str | None) -> None:
         self.stats.articles_failed += 1

@@ -7,7 +7,8 @@ Raw SQL rather than sqlite-utils table methods because those wrap writes in
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from dataclasses import asdict
+from datetime import datetime, timedelta
 from typing import Any, Iterable
 
 from tracker.clock import iso
@@ -54,6 +55,22 @@ def sync_feeds(db, config: Config, now: datetime) -> None:
         else:
             db.execute("UPDATE feeds SET outlet = ?, tags = ?, interval_s = ? WHERE id = ?",
                        [feed.outlet, tags, feed.interval_s, row["id"]])
+    clamp_next_polls(db, config, now)
+
+
+def latest_next_poll(config: Config, now: datetime) -> datetime:
+    """The latest a next poll may be: ``[polling] max_interval`` (or the back-off cap) from now."""
+    return now + timedelta(seconds=max(config.polling.max_interval_s, config.polling.max_backoff_s))
+
+
+def clamp_next_polls(db, config: Config, now: datetime) -> None:
+    """Bring polls planned further ahead than allowed back within reach.
+
+    After the clock jumped backwards, a ``next_poll_at`` written before the
+    jump can lie days ahead; unclamped it would stall the feed that long.
+    """
+    latest = iso(latest_next_poll(config, now))
+    db.execute("UPDATE feeds SET next_poll_at = ? WHERE next_poll_at > ?", [latest, latest])
 
 
 def feeds_to_poll(db, config: Config, now: datetime, *, names: Iterable[str] | None = None,
@@ -62,6 +79,9 @@ def feeds_to_poll(db, config: Config, now: datetime, *, names: Iterable[str] | N
     wanted = [config.feed(name).name for name in names] if names else [f.name for f in config.feeds]
     found = {row["name"]: row for row in rows(
         db, f"SELECT * FROM feeds WHERE name IN ({','.join('?' * len(wanted))})", wanted)} if wanted else {}
+    # A feed with queued entries due (a killed poll's, a deferred one) is due too: a 304 is cheap.
+    queued = {r[0] for r in db.execute("SELECT DISTINCT feed_id FROM pending_entries WHERE next_attempt_at <= ?",
+                                       [iso(now)]).fetchall()}
     selected = []
     for name in wanted:
         row = found.get(name)
@@ -69,7 +89,8 @@ def feeds_to_poll(db, config: Config, now: datetime, *, names: Iterable[str] | N
             continue
         if names:
             selected.append(row)
-        elif not row["muted"] and (all_feeds or row["next_poll_at"] is None or row["next_poll_at"] <= iso(now)):
+        elif not row["muted"] and (all_feeds or row["next_poll_at"] is None or row["next_poll_at"] <= iso(now)
+                                   or row["id"] in queued):
             selected.append(row)
     return selected
 
@@ -125,3 +146,32 @@ def finish_run(db, run_id: int, stats: RunStats, *, finished_at: str) -> None:
          stats.articles_failed, stats.versions_new, stats.claims_new, stats.shifts_new, stats.alerts_sent,
          len(stats.errors), summary, run_id],
     )
+
+
+# -- pending entries: new feed entries not yet stored as articles --------------
+
+def add_pending(db, feed_id: int, entries: Iterable[Entry], *, now: str) -> None:
+    """Queue new entries (in the transaction that writes the feed's new validators)."""
+    for entry in entries:
+        db.execute("INSERT OR IGNORE INTO pending_entries (feed_id, url, entry, first_seen_at, next_attempt_at)"
+                   " VALUES (?, ?, ?, ?, ?)", [feed_id, entry.url, json.dumps(asdict(entry)), now, now])
+
+
+def is_pending(db, url: str) -> bool:
+    return db.execute("SELECT 1 FROM pending_entries WHERE url = ?", [url]).fetchone() is not None
+
+
+def due_pending(db, feed_id: int, *, now: str) -> list[tuple[int, int, Entry]]:
+    """(id, attempts, entry) of the feed's queued entries whose next attempt is due, oldest first."""
+    found = db.execute("SELECT id, attempts, entry FROM pending_entries WHERE feed_id = ? AND next_attempt_at <= ?"
+                       " ORDER BY id", [feed_id, now]).fetchall()
+    return [(pending_id, attempts, Entry(**json.loads(entry))) for pending_id, attempts, entry in found]
+
+
+def drop_pending(db, pending_id: int) -> None:
+    db.execute("DELETE FROM pending_entries WHERE id = ?", [pending_id])
+
+
+def defer_pending(db, pending_id: int, *, error: str, next_attempt_at: str) -> None:
+    db.execute("UPDATE pending_entries SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?",
+               [error, next_attempt_at, pending_id])

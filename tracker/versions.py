@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tracker.stance.language import detect_language
 from tracker.models import Extracted
 from tracker.textdiff import diff, fingerprint, normalise
 
@@ -47,8 +48,9 @@ def record_version(db, article_id: int, extracted: Extracted, *, fetched_at: str
         unified, added, removed = change.unified, change.chars_added, change.chars_removed
     cursor = db.execute(
         "INSERT INTO versions (article_id, number, fetched_at, fingerprint, title, text, source,"
-        " extraction_note, diff, chars_added, chars_removed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " extraction_note, diff, chars_added, chars_removed, analysis_status, language)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)",
         [article_id, number, fetched_at, print_, extracted.title, text, extracted.source,
-         extracted.note, unified, added, removed],
+         extracted.note, unified, added, removed, detect_language(text, declared=extracted.language)],
     )
     return VersionResult(version_id=cursor.lastrowid, number=number, chars_added=added, chars_removed=removed)

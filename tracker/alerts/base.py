@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from tracker.config import Table
 from tracker.errors import AlertError, ConfigError
+from tracker.positions.decide import LEVELS
 
 if TYPE_CHECKING:
     import httpx
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from tracker.config import Config
 
 SHIFT_STATUSES = ("new", "confirmed")
+SHIFT_LEVELS = LEVELS  # signal (a change not yet borne out), shift: tracker/positions/decide.py
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -35,10 +37,12 @@ class Rules:
     statuses: tuple[str, ...] = SHIFT_STATUSES
     digest_s: int | None = None
     health: bool = True
+    levels: tuple[str, ...] = ("shift",)
 
-    def matches(self, *, actor: str, topic: str, status: str, confidence: float) -> bool:
+    def matches(self, *, actor: str, topic: str, status: str, confidence: float, level: str = "shift") -> bool:
         return (
             status in self.statuses
+            and level in self.levels
             and confidence >= self.min_confidence
             and (not self.actors or actor in self.actors)
             and (not self.topics or topic in self.topics)

@@ -8,6 +8,7 @@ The password is read from the environment variable named by
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import re
 import smtplib
@@ -41,6 +42,15 @@ class EmailSettings:
     ca_file: str | None = None  # PEM bundle to trust instead of the system's (an internal relay's CA)
 
 
+def _loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 def parse(t: Table) -> EmailSettings:
     security = t.get("security", str, "starttls", example='"starttls"')
     if security not in SECURITY:
@@ -62,11 +72,17 @@ def parse(t: Table) -> EmailSettings:
             f"{t.where} has 'user' but no 'password_env'; add password_env = \"TRACKER_SMTP_PASSWORD\" "
             "and export that variable"
         )
+    host = t.get("host", str, required=True, example='"smtp.example.org"')
+    if user and security == "none" and not _loopback(host):
+        raise ConfigError(
+            f"{t.where} has 'user' with security = \"none\", which would send the password in clear to {host}; "
+            "use security = \"starttls\" or \"ssl\" (only a relay on this machine, such as host = "
+            "\"127.0.0.1\", may be used without TLS)")
     ca_file = t.get("ca_file", str, None, example='"/etc/tracker/relay-ca.pem"')
     if ca_file is not None and security == "none":
         raise ConfigError(f"{t.where} has 'ca_file' but security = \"none\"; use \"starttls\" or \"ssl\"")
     return EmailSettings(
-        host=t.get("host", str, required=True, example='"smtp.example.org"'),
+        host=host,
         port=port, security=security, sender=sender, to=tuple(to), user=user, password_env=password_env,
         ca_file=ca_file,
     )

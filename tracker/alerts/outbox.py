@@ -25,7 +25,7 @@ import sqlite_utils
 
 from tracker.alerts import health
 from tracker.alerts.base import Channel, SendContext, redact
-from tracker.shiftviews import load_shift
+from tracker.positions.views import load_shift
 from tracker.alerts.registry import AlertSettings, alert_settings, channel_by_name, channels_from_config
 from tracker.actornames import actor_names
 from tracker.alerts.render import Message, render_incident, render_shift, render_shifts
@@ -66,13 +66,14 @@ def enqueue(db: sqlite_utils.Database, config: "Config", *, clock: Clock,
     with transaction(db) as conn:
         for channel in channels:
             candidates = conn.execute(
-                "SELECT id, actor, topic, status, confidence, detected_at FROM shifts s "
+                "SELECT id, actor, topic, status, confidence, detected_at, level FROM shifts s "
                 "WHERE status != 'dismissed' AND NOT EXISTS "
                 "(SELECT 1 FROM alerts a WHERE a.idempotency_key = 'shift-' || s.id || '-' || ?) ORDER BY id",
                 (channel.name,),
             ).fetchall()
-            for shift_id, actor, topic, status, confidence, detected_at in candidates:
-                if not channel.rules.matches(actor=actor, topic=topic, status=status, confidence=confidence):
+            for shift_id, actor, topic, status, confidence, detected_at, level in candidates:
+                if not channel.rules.matches(actor=actor, topic=topic, status=status, confidence=confidence,
+                                             level=level):
                     continue
                 due = now
                 if channel.rules.digest_s:  # hold the first of a group for the window, the rest ride along

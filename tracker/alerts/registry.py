@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from tracker.alerts import email, webhook
-from tracker.alerts.base import SHIFT_STATUSES, Channel, Kind, Rules, string_list
+from tracker.alerts.base import SHIFT_LEVELS, SHIFT_STATUSES, Channel, Kind, Rules, string_list
 from tracker.config import Table, parse_duration
 from tracker.errors import ConfigError
 
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from tracker.config import Config
 
 KINDS: dict[str, Kind] = {kind.name: kind for kind in (email.KIND, webhook.KIND)}
-COMMON_KEYS = frozenset({"name", "kind", "min_confidence", "actors", "topics", "statuses", "digest",
+COMMON_KEYS = frozenset({"name", "kind", "min_confidence", "actors", "topics", "statuses", "levels", "digest",
                          "health", "timeout"})
 SETTINGS_KEYS = frozenset({"max_attempts", "backoff", "max_backoff", "feed_failing_after",
                            "no_success_after"})
@@ -126,7 +126,12 @@ def _parse_rules(t: Table) -> Rules:
             raise ConfigError(
                 f"{t.where} key 'statuses' has {status!r}; known statuses: {', '.join(SHIFT_STATUSES)}"
             )
+    levels = tuple(string_list(t, "levels", ["shift"], example='["shift"]'))
+    for level in levels:
+        if level not in SHIFT_LEVELS:
+            raise ConfigError(f"{t.where} key 'levels' has {level!r}; known levels: {', '.join(SHIFT_LEVELS)}")
     return Rules(
+        levels=levels,
         min_confidence=min_confidence,
         actors=tuple(string_list(t, "actors", [], example='["DE", "FR"]')),
         topics=tuple(string_list(t, "topics", [], example='["troops-to-ukraine"]')),

@@ -14,6 +14,7 @@ from typing import Any, Mapping
 from tracker.actornames import named
 
 from tracker.models import Shift
+from tracker.stance.language import quoted_in
 
 
 @dataclass(frozen=True)
@@ -103,13 +104,15 @@ def _text_block(s: Shift, base_url: str | None, who: str) -> str:
         f"Status: {s.status} | confidence {s.confidence:.2f} | corroborated by {_outlets(s.corroboration)}"
         + (" | RETROSPECTIVE (the text dates the new stance in the past)" if s.retrospective else ""),
         f"Detected: {s.detected_at}" + (f" | stance held since {s.since}" if s.since else ""),
+        *_level_line(s),
         "",
-        f"Now ({s.to_stance}): {_source(s.new_outlet, s.new_date, s.extra.get('new_speaker'))}",
+        f"Now ({s.to_stance}): {_source(s.new_outlet, s.new_date, s.extra.get('new_speaker'), s.extra.get('new_language'))}",
         f"  \"{s.new_evidence}\"",
     ]
     if s.new_url:
         lines.append(f"  {s.new_url}")
-    lines += ["", f"Before ({s.from_stance}): {_source(s.old_outlet, s.old_date, s.extra.get('old_speaker'))}"]
+    lines += ["", f"Before ({s.from_stance}): "
+              f"{_source(s.old_outlet, s.old_date, s.extra.get('old_speaker'), s.extra.get('old_language'))}"]
     lines.append(f"  \"{s.old_evidence}\"" if s.old_evidence else "  (no earlier evidence recorded)")
     if s.old_url:
         lines.append(f"  {s.old_url}")
@@ -120,30 +123,42 @@ def _text_block(s: Shift, base_url: str | None, who: str) -> str:
     return "\n".join(lines)
 
 
+def _level_line(s: Shift) -> list[str]:
+    """Level, kind and the reasons of tracker/positions/decide.py, when the shift carries them."""
+    if not s.extra.get("level"):
+        return []
+    line = f"Level: {s.extra['level']}" + (f" ({s.extra['kind']})" if s.extra.get("kind") else "")
+    return [line + (f" | why: {s.extra['reason']}" if s.extra.get("reason") else "")]
+
+
 def _html_block(s: Shift, base_url: str | None, who: str) -> str:
     e = html.escape
 
     def side(label: str, stance: str, outlet: str | None, date: str | None, evidence: str | None,
-             url: str | None) -> str:
+             url: str | None, language: str | None) -> str:
         link = f' <a href="{e(url)}">{e(url)}</a>' if url else ""
         quote = e(evidence) if evidence else "(no earlier evidence recorded)"
-        return (f"<p><b>{label} ({e(stance)})</b>: {e(_source(outlet, date))}{link}</p>"
-                f"<blockquote>{quote}</blockquote>")
+        lang = f' lang="{e(language)}"' if language else ""
+        return (f"<p><b>{label} ({e(stance)})</b>: {e(_source(outlet, date, language=language))}{link}</p>"
+                f"<blockquote{lang}>{quote}</blockquote>")
 
     link = shift_url(base_url, s.id)
     return (
         f"<h2>{e(who)} on {e(s.topic)}: {e(s.from_stance)} &rarr; {e(s.to_stance)}</h2>"
         f"<p>Status: {e(s.status)} | confidence {s.confidence:.2f} | corroborated by "
         f"{e(_outlets(s.corroboration))}{' | <b>retrospective</b>' if s.retrospective else ''}</p>"
-        + side("Now", s.to_stance, s.new_outlet, s.new_date, s.new_evidence, s.new_url)
-        + side("Before", s.from_stance, s.old_outlet, s.old_date, s.old_evidence, s.old_url)
+        + side("Now", s.to_stance, s.new_outlet, s.new_date, s.new_evidence, s.new_url, s.extra.get("new_language"))
+        + side("Before", s.from_stance, s.old_outlet, s.old_date, s.old_evidence, s.old_url,
+               s.extra.get("old_language"))
         + (f'<p><a href="{e(link)}">Review this shift</a></p>' if link else "")
     )
 
 
-def _source(outlet: str | None, date: str | None, speaker: str | None = None) -> str:
+def _source(outlet: str | None, date: str | None, speaker: str | None = None, language: str | None = None) -> str:
     text = ", ".join(part for part in (outlet or "unknown outlet", date) if part)
-    return f"{text} | speaker: {speaker}" if speaker else text
+    text = f"{text} | speaker: {speaker}" if speaker else text
+    quoted = quoted_in(language)  # non-English evidence is shown as it is, with its language
+    return f"{text} | {quoted}" if quoted else text
 
 
 def _structured(s: Shift, base_url: str | None, names: Mapping[str, str]) -> dict[str, Any]:
@@ -158,9 +173,13 @@ def _structured(s: Shift, base_url: str | None, names: Mapping[str, str]) -> dic
         "confidence": s.confidence,
         "corroboration": s.corroboration,
         "retrospective": s.retrospective,
+        "level": s.extra.get("level", "shift"),
+        "kind": s.extra.get("kind"),
         "detected_at": s.detected_at,
         "since": s.since,
         "url": shift_url(base_url, s.id),
-        "new": {"evidence": s.new_evidence, "outlet": s.new_outlet, "date": s.new_date, "url": s.new_url},
-        "old": {"evidence": s.old_evidence, "outlet": s.old_outlet, "date": s.old_date, "url": s.old_url},
+        "new": {"evidence": s.new_evidence, "outlet": s.new_outlet, "date": s.new_date, "url": s.new_url,
+                "language": s.extra.get("new_language")},
+        "old": {"evidence": s.old_evidence, "outlet": s.old_outlet, "date": s.old_date, "url": s.old_url,
+                "language": s.extra.get("old_language")},
     }

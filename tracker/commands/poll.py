@@ -17,9 +17,11 @@ from typing import Any, Callable
 
 import click
 
+from tracker.analysis import check_stance_files
 from tracker.cli import App, pass_app
 from tracker.clock import SYSTEM_CLOCK, iso
 from tracker.config import Config
+from tracker.daemon import command_lock, recover_interrupted_runs
 from tracker.models import RunStats
 from tracker.pipeline import Progress, run_cycle, run_recheck
 from tracker.store import rows
@@ -27,6 +29,7 @@ from tracker.store import rows
 log = logging.getLogger("tracker.poll")
 
 # Events a person wants to see without --verbose; the rest are debug detail.
+# analysis-failed and article-deferred stay debug detail: their cause is logged once (tracker.analysis.OnceLog).
 _WARN = {"feed-failed", "feed-gone", "article-failed", "recheck-failed"}
 _INFO = {"feed-ok", "feed-not-modified", "article-new", "version-new"}
 
@@ -82,16 +85,19 @@ def poll_command(app: App, all_feeds: bool, feed_names: tuple[str, ...]) -> None
     config = app.config
     for name in feed_names:
         config.feed(name)  # an unknown name fails before anything runs
-    db = app.open_db()
-    reporter = Reporter(app.verbosity)
-    started = SYSTEM_CLOCK.now()
-    try:
-        stats = run_cycle(db, config, clock=SYSTEM_CLOCK, feed_names=feed_names, all_feeds=all_feeds,
-                          trigger="poll", progress=reporter)
-        hints = poll_hints(db, stats, started, every=all_feeds or bool(feed_names))
-    finally:
-        reporter.close()
-        db.close()
+    check_stance_files(config)
+    with command_lock(app.db_path, "poll"):
+        db = app.open_db()
+        reporter = Reporter(app.verbosity)
+        started = SYSTEM_CLOCK.now()
+        try:
+            recover_interrupted_runs(db, now=started)
+            stats = run_cycle(db, config, clock=SYSTEM_CLOCK, feed_names=feed_names, all_feeds=all_feeds,
+                              trigger="poll", progress=reporter)
+            hints = poll_hints(db, stats, started, every=all_feeds or bool(feed_names))
+        finally:
+            reporter.close()
+            db.close()
     app.echo(summary_line(stats))
     for hint in hints:
         click.echo(hint, err=True)
@@ -119,13 +125,15 @@ def poll_hints(db, stats: RunStats, started: datetime, *, every: bool) -> list[s
 @pass_app
 def recheck_command(app: App) -> None:
     """Re-fetch the articles that are due for a check; store a version when the text changed."""
-    db = app.open_db()
-    reporter = Reporter(app.verbosity)
-    try:
-        stats = run_recheck(db, app.config, clock=SYSTEM_CLOCK, progress=reporter)
-    finally:
-        reporter.close()
-        db.close()
+    check_stance_files(app.config)
+    with command_lock(app.db_path, "recheck"):
+        db = app.open_db()
+        reporter = Reporter(app.verbosity)
+        try:
+            stats = run_recheck(db, app.config, clock=SYSTEM_CLOCK, progress=reporter)
+        finally:
+            reporter.close()
+            db.close()
     app.echo(f"recheck: {stats.versions_new} new versions, {len(stats.errors)} failed")
 
 
@@ -211,7 +219,19 @@ def _counts_section(db, config: Config, now: datetime) -> list[str]:
         f"articles {articles} (feed-summary fallback {fallback}, no text {no_text})",
         f"versions {versions} (edits caught {edits})",
         f"claims {claims}, shifts {shifts}, alerts pending {pending}",
+        *_unfinished_lines(count),
     ]
+
+
+def _unfinished_lines(count: Callable[[str], int]) -> list[str]:
+    """Work waiting for the next cycle: queued entries, versions not (yet) analysed."""
+    queued = count("SELECT COUNT(*) FROM pending_entries")
+    failed = count("SELECT COUNT(*) FROM versions WHERE analysis_status = 'failed'")
+    waiting = count("SELECT COUNT(*) FROM versions WHERE analysis_status = 'pending'")
+    if not (queued or failed or waiting):
+        return []
+    return [f"entries queued {queued}; versions whose analysis failed {failed} ('tracker reanalyse --failed'), "
+            f"not yet analysed {waiting}"]
 
 
 @click.command("status")

@@ -12,7 +12,7 @@ from tracker.cli import App, pass_app
 from tracker.clock import SYSTEM_CLOCK
 from tracker.commands.poll import status_section
 from tracker.seeds import DEFAULT_SEEDS, load_seeds
-from tracker.shiftviews import list_shifts, shift_table
+from tracker.positions.views import list_shifts, shift_table
 
 
 @click.command("baseline")
@@ -21,7 +21,7 @@ from tracker.shiftviews import list_shifts, shift_table
 @pass_app
 def baseline_command(app: App, seeds_dir: Path) -> None:
     """Rebuild the baseline positions from the seed articles."""
-    from tracker.baseline import compute_baseline, write_baseline
+    from tracker.positions.baseline import compute_baseline, write_baseline
     from tracker.stance import load_engine
 
     config = app.config
@@ -37,21 +37,24 @@ def baseline_command(app: App, seeds_dir: Path) -> None:
 
 @click.command("shifts")
 @click.option("--status", type=click.Choice(["new", "confirmed", "dismissed"]), help="Only this status.")
+@click.option("--level", type=click.Choice(["signal", "shift"]),
+              help="Only signals (not yet borne out) or only shifts.")
 @click.option("--limit", type=int, default=None, help="At most N shifts.")
 @click.option("--wide", is_flag=True, help="One tab-separated line per shift, nothing cut or wrapped.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per shift.")
 @pass_app
-def shifts_command(app: App, status: str | None, limit: int | None, wide: bool, as_json: bool) -> None:
-    """List detected shifts: both sentences in full, who said them, outlet, date and link."""
+def shifts_command(app: App, status: str | None, level: str | None, limit: int | None, wide: bool,
+                   as_json: bool) -> None:
+    """List detected shifts and signals: both sentences in full, who said them, outlet, date and link."""
     import shutil
 
-    from tracker.shiftviews import shift_blocks, shift_lines
+    from tracker.positions.views import shift_blocks, shift_lines
 
     if wide and as_json:
         raise click.UsageError("--wide and --json exclude each other; give one")
     db = app.open_db()
     try:
-        shifts = list_shifts(db, status=status, limit=limit)
+        shifts = list_shifts(db, status=status, level=level, limit=limit)
     finally:
         db.close()
     if as_json:
@@ -91,7 +94,7 @@ def review_command(app: App, target: str, number: str | None, confirm: bool, dis
         _review_claim(app, db, ident, "confirmed" if confirm else "rejected")
         return
     from tracker.db import transaction
-    from tracker.shifts import review
+    from tracker.positions.shifts import review
 
     action = "confirmed" if confirm else "dismissed"
     with transaction(db):
@@ -133,11 +136,13 @@ COMMANDS = [baseline_command, shifts_command, review_command]
 
 @status_section("Positions and shifts")
 def shifts_status(db, config, now) -> list[str]:
-    counts = dict(db.execute("SELECT status, count(*) FROM shifts GROUP BY status").fetchall())
+    counts = dict(db.execute("SELECT status, count(*) FROM shifts WHERE level = 'shift' GROUP BY status").fetchall())
+    signals = db.execute("SELECT count(*) FROM shifts WHERE level = 'signal' AND status != 'dismissed'").fetchone()[0]
     positions = db.execute("SELECT count(*) FROM positions").fetchone()[0]
     baseline = db.execute("SELECT count(*) FROM baseline").fetchone()[0]
     lines = [f"{positions} current positions ({baseline} in the baseline); shifts: "
-             + ", ".join(f"{counts.get(s, 0)} {s}" for s in ("new", "confirmed", "dismissed"))]
+             + ", ".join(f"{counts.get(s, 0)} {s}" for s in ("new", "confirmed", "dismissed"))
+             + f"; {signals} open signal{'s' if signals != 1 else ''} (tracker shifts --level signal)"]
     latest = list_shifts(db)[-3:]
     if latest:
         lines += ["latest:", *shift_table(latest, width=60, names=actor_names(config.stance.actors)).splitlines()]

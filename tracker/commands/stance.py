@@ -97,12 +97,23 @@ def claims_command(app: App, files: tuple[Path, ...], input_path: Path | None, p
 @click.option("--language", default=None, help="Only documents in this language (ISO 639-1, such as en).")
 @click.option("--show-errors", is_flag=True, help="List false positives and misses, grouped by class.")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@click.option("--replay", "replay_path", type=click.Path(path_type=Path), default=None,
+              help="Replay this dated labelled corpus (JSONL) oldest first and score its shifts per level.")
+@click.option("--holdout", is_flag=True, help="Same as --split held-back.")
+@click.option("--show", is_flag=True, help="With --replay: every flagged change with its evidence, and the misses.")
 @pass_app
 def eval_command(app: App, gold: tuple[Path, ...], topic: str | None, split: str, language: str | None,
-                 show_errors: bool, as_json: bool) -> None:
+                 show_errors: bool, as_json: bool, replay_path: Path | None, holdout: bool, show: bool) -> None:
     """Precision / recall / F1 against labelled data (default seeds/manifest.toml), per topic and language."""
     from tracker.evaluate import evaluate_files, format_evaluation
 
+    split = "held-back" if holdout else split
+    if replay_path is not None:
+        from tracker.positions.replay import format_replay, replay_file
+
+        report = replay_file(replay_path, app.config, topic=topic or "troops-to-ukraine", split=split)
+        click.echo(json.dumps(report.as_dict(show=show), indent=2) if as_json else format_replay(report, show=show))
+        return
     engine = _engine(app)
     if topic is not None and topic not in engine.topics:
         raise ConfigError(f"unknown topic {topic!r}; known topics: {', '.join(sorted(engine.topics))}")

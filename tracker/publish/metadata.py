@@ -26,6 +26,15 @@ _DATE = "date, YYYY-MM-DD"
 _ACTOR = "who holds the stance: ISO 3166-1 alpha-2 country code, or EU, NATO, UN"
 _TOPIC = "topic id (kebab-case), e.g. troops-to-ukraine"
 
+_LEVEL_COLUMNS = {
+    "level": "signal (contrary evidence not yet borne out: the position holds; not alerted by default) | "
+             "shift (the new stance outweighs the old and is corroborated, official, or the actor's own "
+             "official: the position moved) | correction (a first reading, days old and from one outlet, "
+             "put right by the next reports: not a change of the actor's; never alerted)",
+    "kind": "reversal (support <-> oppose) | softening (to conditional) | hardening (from conditional)",
+    "reason": "the weights and sources that decided the level",
+}
+
 # table -> (description, {column: description}, table options)
 TABLES: dict[str, tuple[str, dict[str, str], dict]] = {
     "shifts": (
@@ -45,8 +54,11 @@ TABLES: dict[str, tuple[str, dict[str, str], dict]] = {
             "corroboration": "number of distinct outlets reporting the new stance",
             "status": "new | confirmed (a second outlet or an analyst agreed) | dismissed",
             "review_note": "the analyst's note on review", "reviewed_at": "when reviewed (" + _WHEN + ")",
+            **_LEVEL_COLUMNS,
+            "new_weight": "weight of the evidence for the new stance when last weighed",
+            "old_weight": "weight of the evidence for the old stance when last weighed",
         },
-        {"sort_desc": "detected_at", "facets": ["actor", "topic", "status", "to_stance"],
+        {"sort_desc": "detected_at", "facets": ["actor", "topic", "level", "kind", "status", "to_stance"],
          "label_column": "actor"},
     ),
     "shift_evidence": (
@@ -95,8 +107,14 @@ TABLES: dict[str, tuple[str, dict[str, str], dict]] = {
             "id": "row id", "actor": _ACTOR, "topic": _TOPIC, "stance": "reported stance: " + _STANCE,
             "since": "date the reported stance was held (" + _DATE + ")",
             "claim_id": "the claim reported", "baseline_id": "the baseline row reported",
-            "effect": "started | reaffirmed | shifted | superseded-by-newer | past (older than the current position)",
+            "effect": "started | reaffirmed | contrary (another stance: weighed) | older (before the current "
+                      "position: history only) | same-article | baseline",
             "recorded_at": "when recorded (" + _WHEN + ")",
+            "weight": "evidence weight of the report before decay (0: not counted)",
+            "outlet": "the outlet of the report", "fingerprint": "text fingerprint: syndicated copies share it",
+            "own_words": "1 when the actor's own official is the speaker",
+            "official": "1 when it came from a feed tagged official",
+            "confidence": "0-1 confidence of the claim", "shift_id": "the change this report opened or supports",
         },
         {"sort_desc": "recorded_at", "facets": ["actor", "topic", "effect"]},
     ),
@@ -113,8 +131,10 @@ TABLES: dict[str, tuple[str, dict[str, str], dict]] = {
             "time_cue": "the words that place the stance in the past (previously, last winter...)",
             "created_at": "when found (" + _WHEN + ")",
             "review_status": "unreviewed | confirmed | rejected",
+            "date_note": "why said_at is not the date the text gives (a future or pre-1990 date)",
+            "language": "ISO 639-1 code of the language the evidence is quoted in (de, fr, ...)",
         },
-        {"sort_desc": "created_at", "facets": ["actor", "topic", "stance", "review_status"],
+        {"sort_desc": "created_at", "facets": ["actor", "topic", "stance", "language", "review_status"],
          "fts_table": "claims_fts", "fts_pk": "id", "label_column": "evidence"},
     ),
     "claim_evidence": (
@@ -154,6 +174,7 @@ TABLES: dict[str, tuple[str, dict[str, str], dict]] = {
             "id": "article id", "feed_id": "the feed it came from", "url": "canonical URL",
             "guid": "the feed's id of the entry", "outlet": "publisher", "title": "headline",
             "author": "byline", "published_at": "publication time (" + _WHEN + ")",
+            "date_note": "why published_at was not used (a future or pre-1990 date: the fetch time was)",
             "first_seen_at": "when first seen (" + _WHEN + ")",
             "last_checked_at": "last fetch (" + _WHEN + ")",
             "last_changed_at": "last time the text changed (" + _WHEN + ")",
@@ -175,8 +196,12 @@ TABLES: dict[str, tuple[str, dict[str, str], dict]] = {
             "diff": "unified diff against the previous version (+ added, - removed)",
             "chars_added": "characters added since the previous version",
             "chars_removed": "characters removed since the previous version",
+            "analysis_status": "pending | done | failed: whether its claims were read",
+            "analysis_error": "why the analysis failed ('tracker reanalyse --failed' retries it)",
+            "analysis_attempts": "analyses that raised an error", "analysed_at": "when analysed (" + _WHEN + ")",
+            "language": "ISO 639-1 code of the text: as the page declares it, else detected; picks the stance rules",
         },
-        {"sort_desc": "fetched_at", "facets": ["source", "article_id"],
+        {"sort_desc": "fetched_at", "facets": ["language", "source", "article_id", "analysis_status"],
          "fts_table": "versions_fts", "fts_pk": "id", "label_column": "title"},
     ),
     "article_edits": (
@@ -215,8 +240,20 @@ TABLES: dict[str, tuple[str, dict[str, str], dict]] = {
             "error_count": "consecutive failures (0 = healthy)", "next_poll_at": "next poll (" + _WHEN + ")",
             "muted": "1 after 410 Gone: no longer polled", "entries_seen": "entries seen in total",
             "created_at": "when added (" + _WHEN + ")",
+            "entries_skipped": "entries of the last poll skipped (no usable link, duplicates)",
+            "skipped_reasons": "why each was skipped, one per line",
         },
         {"sort": "name", "facets": ["outlet", "last_status", "muted"], "label_column": "name"},
+    ),
+    "pending_entries": (
+        "New feed entries whose article is not stored yet (saved with the feed's validators, so none is lost).",
+        {
+            "id": "queue id", "feed_id": "the feed", "url": "the entry's article URL",
+            "entry": "the feed entry (JSON)", "first_seen_at": "when the feed listed it (" + _WHEN + ")",
+            "attempts": "failed attempts to store it", "next_attempt_at": "next attempt (" + _WHEN + ")",
+            "last_error": "why the last attempt failed",
+        },
+        {"sort": "next_attempt_at"},
     ),
     "runs": (
         "One poll cycle and its counts.",

@@ -19,6 +19,7 @@ from tracker.publish.render import actor_html, card_html, change_html, stance_ht
 
 SHIFT = """
 SELECT s.*, nc.version_id AS new_version_id, pc.version_id AS old_version_id,
+       nc.language AS new_language, pc.language AS old_language,
        na.title AS new_title, pa.title AS old_title, b.seed_file AS baseline_seed
 FROM shift_evidence s
 LEFT JOIN claims nc ON nc.id = s.claim_id
@@ -65,9 +66,10 @@ def _path_for(datasette):
     return lambda path: datasette.urls.path(f"/{DATABASE}{path}")
 
 
-def _card(datasette, evidence, speaker, outlet, date, url, version_id, time_cue=None) -> Markup:
+def _card(datasette, evidence, speaker, outlet, date, url, version_id, time_cue=None, language=None) -> Markup:
     return card_html({"evidence": evidence, "speaker": speaker, "outlet": outlet, "date": (date or "")[:10],
-                      "url": url, "version_id": version_id, "time_cue": time_cue}, _path_for(datasette))
+                      "url": url, "version_id": version_id, "time_cue": time_cue, "language": language},
+                     _path_for(datasette))
 
 
 async def _render(datasette, request, template: str, context: dict, status: int = 200) -> Response:
@@ -93,9 +95,11 @@ def _shift_context(datasette, row: dict, names) -> dict:
         "change": change_html({"from": row["from_stance"], "to": row["to_stance"],
                                "retro": row["retrospective"]}),
         "now_card": _card(datasette, row["new_evidence"], row.get("new_speaker"), row.get("new_outlet"),
-                          row.get("new_date"), row.get("new_url"), row.get("new_version_id")),
+                          row.get("new_date"), row.get("new_url"), row.get("new_version_id"),
+                          language=row.get("new_language")),
         "before_card": _card(datasette, row["old_evidence"], row.get("old_speaker"), row.get("old_outlet"),
-                             row.get("old_date"), row.get("old_url"), row.get("old_version_id")),
+                             row.get("old_date"), row.get("old_url"), row.get("old_version_id"),
+                             language=row.get("old_language")),
         "old_label": old_label,
     }
 

@@ -26,13 +26,14 @@ LATEST_SHIFTS = f"""
 SELECT s.shift_id, s.actor,
        json_object('topic', s.topic, 'from', s.from_stance, 'to', s.to_stance,
                    'retro', s.retrospective) AS change,
-       s.since,
+       sh.level, s.since,
        json_object('status', s.status, 'outlets', s.corroboration, 'confidence', s.confidence) AS status,
        {_card("s.new_evidence", "s.new_speaker", "s.new_outlet", "substr(s.new_date, 1, 10)", "s.new_url",
               "nc.version_id")} AS now,
        {_card("s.old_evidence", "s.old_speaker", "s.old_outlet", "substr(s.old_date, 1, 10)", "s.old_url",
               "pc.version_id")} AS before
 FROM shift_evidence s
+JOIN shifts sh ON sh.id = s.shift_id
 LEFT JOIN claims nc ON nc.id = s.claim_id
 LEFT JOIN claims pc ON pc.id = s.previous_claim_id
 ORDER BY s.detected_at DESC, s.shift_id DESC
@@ -56,7 +57,7 @@ ORDER BY CASE p.stance WHEN 'support' THEN 0 WHEN 'conditional' THEN 1 ELSE 2 EN
 """
 
 # One row per dated event: the baseline, each claim in an article's current
-# text, and each shift that was not dismissed.
+# text, and each shift (not a signal) that was not dismissed.
 _EVENTS = """
     SELECT b.since AS date, 'baseline' AS kind, b.actor, b.topic, b.stance, NULL AS from_stance,
            b.evidence, NULL AS speaker, 'baseline (' || b.seed_file || ')' AS outlet, NULL AS url,
@@ -74,6 +75,7 @@ _EVENTS = """
            (SELECT version_id FROM claims WHERE id = s.claim_id)
     FROM shift_evidence s
     WHERE s.status != 'dismissed'
+      AND (SELECT level FROM shifts WHERE id = s.shift_id) = 'shift'  -- a signal leaves the position as it was
 """
 
 # Oldest first, because a timeline reads that way.
@@ -199,7 +201,8 @@ CANNED_QUERIES: dict[str, dict] = {
         "title": "Latest shifts",
         "description": "Who changed position, from which stance to which: the sentence now "
                        "(yellow) and the sentence before (grey), each with speaker, outlet, date and "
-                       "links. Newest first; a shift's number opens its page.",
+                       "links; level: a shift moved the position, a signal is contrary evidence not "
+                       "yet borne out. Newest first; a shift's number opens its page.",
         "hide_sql": True,
         "sql": LATEST_SHIFTS,
     },

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from markupsafe import Markup, escape
 
 from tracker.publish.metadata import STANCE_MEANINGS
+from tracker.stance.language import quoted_in
 
 EVIDENCE_COLUMNS = frozenset({"evidence", "new_evidence", "old_evidence"})
 DIFF_COLUMNS = frozenset({"diff"})
@@ -167,6 +168,9 @@ def card_html(card: Mapping, path_for: PathFor) -> Markup:
               if part]
     if card.get("time_cue"):
         source.append(Markup('<span class="time-cue">&ldquo;{}&rdquo;</span>').format(card["time_cue"]))
+    quoted = quoted_in(card.get("language"))  # non-English evidence stays as it is, with its language
+    if quoted:
+        source.append(Markup('<span class="language">{}</span>').format(quoted))
     label = card.get("title") or "article"
     link = link_html(card["url"], label=label) if isinstance(card.get("url"), str) else None
     if link:
@@ -174,8 +178,9 @@ def card_html(card: Mapping, path_for: PathFor) -> Markup:
     if isinstance(card.get("version_id"), int):
         source.append(Markup('<a class="version-link" href="{}">stored text</a>').format(
             path_for(f"/versions/{int(card['version_id'])}")))
-    return Markup('<div class="card">{}<div class="source">{}</div></div>').format(
-        evidence_html(evidence), Markup(" &middot; ").join(source))
+    lang = Markup(' lang="{}"').format(card["language"]) if card.get("language") else Markup("")
+    return Markup('<div class="card"{}>{}<div class="source">{}</div></div>').format(
+        lang, evidence_html(evidence), Markup(" &middot; ").join(source))
 
 
 def list_html(items: list) -> Markup:

@@ -267,12 +267,14 @@ def _joined(between: str, lexicon: Lexicon) -> bool:
 def _pundit_reports(s: str, start: int, lexicon: Lexicon) -> bool:
     """Is the holder inside what a pundit or former official says ("A former colonel said
     Germany must be ready"): a prescription, not the government's stance?"""
-    words = _WORD.findall(s[max(0, start - 160):start])
-    lowered = [w.lower() for w in words]
-    for i, word in enumerate(lowered):
-        if word in lexicon.reporting and any(w in lexicon.non_speakers for w in lowered[max(0, i - 6):i]):
-            return True
-    return False
+    before = [w.lower() for w in _WORD.findall(s[max(0, start - 160):start])]
+    for i, word in enumerate(before):
+        if word in lexicon.reporting and any(w in lexicon.non_speakers for w in before[max(0, i - 6):i]):
+            return True  # "A former colonel said Germany must ..."
+    after = [w.lower() for w in _WORD.findall(s[start:])]
+    closing = next((i for i, w in enumerate(after) if w in lexicon.reporting), None)
+    return closing is not None and len(after) - closing <= 12 and \
+        any(w in lexicon.non_speakers for w in after[closing + 1:closing + 5])  # "..., says the former colonel."
 
 
 def _closing_speaker(s: str, holders: list[Holder]) -> Holder | None:
@@ -295,15 +297,26 @@ def _on_record(holders: list[Holder], c_text: str, s: str, lexicon: Lexicon) -> 
 
 def _wills(s: str, end: int, lexicon: Lexicon) -> bool:
     """Is the mention the subject of a verb of will ("Kyiv, which wants to join", "Ukraine insists")?"""
-    tail = s[end:end + 60]
-    starts = [m.start() for m in re.finditer(r"[\w'’]+", tail)][:3]
-    return any(lexicon.subject_matter_verbs.match(tail, pos) for pos in starts)
+    return _soon_after(s, end, lexicon.subject_matter_verbs)
 
 
 def _hearsay_after(s: str, end: int, lexicon: Lexicon) -> bool:
+    """Does a hearsay adverb follow the mention ("Germany is reportedly ready")?"""
+    return _soon_after(s, end, lexicon.hearsay_adverbs)
+
+
+_WORD_START = re.compile(r"[\w'’]+")
+
+
+def _soon_after(s: str, end: int, pattern: re.Pattern[str]) -> bool:
+    """Does `pattern` start at one of the three words after `end`?"""
     tail = s[end:end + 60]
-    starts = [m.start() for m in re.finditer(r"[\w'’]+", tail)][:3]
-    return any(lexicon.hearsay_adverbs.match(tail, pos) for pos in starts)
+    for n, word in enumerate(_WORD_START.finditer(tail)):
+        if n == 3:
+            return False
+        if pattern.match(tail, word.start()):
+            return True
+    return False
 
 
 def index_ok(state: _DocState, topic: TopicMatcher, index: int, lexicon: Lexicon) -> bool:

@@ -1,5 +1,6 @@
-"""Read shifts with the evidence of both sides (the ``shift_evidence`` view),
-for the CLI, the demo and the alert renderer."""
+"""Read shifts with the evidence of both sides (the ``shift_evidence`` view)
+and their level, kind and reasons, for the CLI, the demo, the replay and the
+alert renderer."""
 
 from __future__ import annotations
 
@@ -10,16 +11,23 @@ from tracker.errors import AlertError
 from tracker.models import Shift
 
 
-def list_shifts(db, *, status: str | None = None, limit: int | None = None, ids=None) -> list[dict[str, Any]]:
+def list_shifts(db, *, status: str | None = None, level: str | None = None, limit: int | None = None,
+                ids=None) -> list[dict[str, Any]]:
     where, params = [], []
     if status:
-        where.append("status = ?")
+        where.append("e.status = ?")
         params.append(status)
+    if level:
+        where.append("s.level = ?")
+        params.append(level)
     if ids is not None:
         ids = list(ids)
-        where.append(f"shift_id IN ({', '.join('?' * len(ids))})")
+        where.append(f"e.shift_id IN ({', '.join('?' * len(ids))})")
         params.extend(ids)
-    sql = "SELECT * FROM shift_evidence" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY shift_id"
+    sql = ("SELECT e.*, s.level, s.kind, s.reason, nc.language AS new_language, pc.language AS old_language"
+           " FROM shift_evidence e JOIN shifts s ON s.id = e.shift_id"
+           " LEFT JOIN claims nc ON nc.id = e.claim_id LEFT JOIN claims pc ON pc.id = e.previous_claim_id"
+           + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY e.shift_id")
     if limit:
         sql += f" LIMIT {int(limit)}"
     cursor = db.execute(sql, params)
@@ -41,7 +49,9 @@ def load_shift(db, shift_id: int) -> Shift:
         new_outlet=row["new_outlet"], new_date=_date(row["new_date"]) or row["since"],
         old_evidence=row["old_evidence"], old_url=row["old_url"], old_outlet=row["old_outlet"],
         old_date=_date(row["old_date"]),
-        extra={"new_speaker": row["new_speaker"], "old_speaker": row["old_speaker"]},
+        extra={"new_speaker": row["new_speaker"], "old_speaker": row["old_speaker"], "level": row["level"],
+               "kind": row["kind"], "reason": row["reason"], "new_language": row["new_language"],
+               "old_language": row["old_language"]},
     )
 
 
@@ -57,14 +67,14 @@ def shift_table(shifts: list[dict], *, width: int = 70, names: Mapping[str, str]
         return "no shifts"
     actors = [named(s["actor"], names or {}) for s in shifts]
     aw = max(5, *(len(a) for a in actors))
-    lines = [f"{'id':>3}  {'actor':<{aw}} {'topic':<18} {'shift':<26} {'since':<10} {'status':<9} evidence"]
+    lines = [f"{'id':>3}  {'actor':<{aw}} {'topic':<18} {'shift':<26} {'level':<6} {'since':<10} {'status':<9} evidence"]
     for s, actor in zip(shifts, actors):
         arrow = f"{s['from_stance']} -> {s['to_stance']}"
         flag = " (retro)" if s["retrospective"] else ""
         evidence = (s["new_evidence"] or "").replace("\n", " ")
         if len(evidence) > width:
             evidence = evidence[: width - 1] + "…"
-        lines.append(f"{s['id']:>3}  {actor:<{aw}} {s['topic'][:18]:<18} {arrow + flag:<26} "
+        lines.append(f"{s['id']:>3}  {actor:<{aw}} {s['topic'][:18]:<18} {arrow + flag:<26} {s.get('level') or '':<6} "
                      f"{(s['since'] or '')[:10]:<10} {s['status']:<9} {evidence}")
     return "\n".join(lines)
 
@@ -93,8 +103,8 @@ def shift_blocks(shifts: list[dict], *, names: Mapping[str, str] | None = None, 
         flag = " (retro)" if s["retrospective"] else ""
         outlets = f"{s['corroboration']} outlet{'' if s['corroboration'] == 1 else 's'}"
         head = (f"{s['id']:>3}  {named(s['actor'], names or {})} on {s['topic']}: {s['from_stance']} -> "
-                f"{s['to_stance']}{flag}, since {(s['since'] or '?')[:10]}, {s['status']}, {outlets}, "
-                f"confidence {s['confidence']:.2f}")
+                f"{s['to_stance']}{flag}, {s.get('level') or 'shift'} ({s.get('kind') or '?'}), "
+                f"since {(s['since'] or '?')[:10]}, {s['status']}, {outlets}, confidence {s['confidence']:.2f}")
         lines = [head]
         lines += _side("now:    ", s["new_evidence"], s["new_speaker"], s["new_outlet"], s["new_date"],
                        s["new_url"], width)
@@ -110,12 +120,12 @@ def shift_lines(shifts: list[dict], *, names: Mapping[str, str] | None = None) -
 
     if not shifts:
         return "no shifts"
-    header = ["id", "actor", "topic", "shift", "since", "status", "outlets", "outlet", "evidence", "url",
+    header = ["id", "actor", "topic", "shift", "level", "since", "status", "outlets", "outlet", "evidence", "url",
               "old outlet", "old evidence", "old url"]
     rows = ["\t".join(header)]
     for s in shifts:
         change = f"{s['from_stance']} -> {s['to_stance']}" + (" (retro)" if s["retrospective"] else "")
-        values = [s["id"], named(s["actor"], names or {}), s["topic"], change, (s["since"] or "")[:10],
+        values = [s["id"], named(s["actor"], names or {}), s["topic"], change, s.get("level"), (s["since"] or "")[:10],
                   s["status"], s["corroboration"], s["new_outlet"], s["new_evidence"], s["new_url"],
                   s["old_outlet"], s["old_evidence"], s["old_url"]]
         rows.append("\t".join(" ".join(str(v or "").split()) for v in values))

@@ -1,10 +1,13 @@
 """The baseline: starting positions per actor x topic, built from seeds/.
 
-The seed articles are read oldest first through the same position rules as
-live articles (``tracker.positions.decide``); the position each actor x topic
-ends with is its baseline, kept with its provenance (seed file, evidence
-sentence, date). Writing the baseline seeds the ``positions`` table where no
-live claim has set a position yet.
+The seed articles are read oldest first and each report is placed by the
+same rule as live ones (``tracker.positions.decide.decide``: a claim about
+the past never overrides a newer stance); the seeds are reference articles an
+analyst chose, so no weighing: the newest stance of each actor x topic is its
+baseline, kept with its provenance (seed file, evidence sentence, date).
+Writing the baseline seeds the ``positions`` table where no live claim has
+set a position yet, and enters it in the evidence ledger with its confidence
+as weight.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from dataclasses import dataclass
 
 from tracker.clock import iso
 from tracker.db import transaction
-from tracker.positions import SHIFTED, STARTED, Current, Report, decide, pick_representative
+from tracker.positions.decide import CONTRARY, STARTED, Current, Report, decide, pick_representative
 from tracker.seeds import Seed
 
 
@@ -44,7 +47,7 @@ def compute_baseline(seeds: list[Seed], engine) -> list[BaselineEntry]:
             evidence = next(ev for report, ev in pairs if report is chosen)
             held = state.get(key)
             current = None if held is None else Current(held.stance, held.since, None, None)
-            if decide(current, chosen) in (STARTED, SHIFTED):
+            if decide(current, chosen) in (STARTED, CONTRARY):  # the seeds: the newest stance wins
                 state[key] = BaselineEntry(chosen.actor, chosen.topic, chosen.stance, chosen.date,
                                            evidence, seed.file, chosen.confidence)
     return sorted(state.values(), key=lambda e: (e.topic, e.actor))
@@ -74,8 +77,10 @@ def write_baseline(db, entries: list[BaselineEntry], *, now) -> dict[str, int]:
             if inserted:
                 positions_set += 1
                 db.execute(
-                    """INSERT INTO position_history (actor, topic, stance, since, claim_id, baseline_id, effect, recorded_at)
-                       VALUES (?, ?, ?, ?, NULL, ?, 'baseline', ?)""",
-                    (entry.actor, entry.topic, entry.stance, entry.since, baseline_id, iso(now)),
+                    """INSERT INTO position_history (actor, topic, stance, since, claim_id, baseline_id, effect, recorded_at,
+                           weight, outlet, confidence)
+                       VALUES (?, ?, ?, ?, NULL, ?, 'baseline', ?, ?, ?, ?)""",
+                    (entry.actor, entry.topic, entry.stance, entry.since, baseline_id, iso(now),
+                     round(entry.confidence, 3), f"baseline ({entry.seed_file})", round(entry.confidence, 3)),
                 )
     return {"baseline": len(entries), "positions_set": positions_set}
