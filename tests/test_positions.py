@@ -373,7 +373,8 @@ def test_migration_keeps_earlier_shifts_as_alerted_shifts(tmp_path, monkeypatch)
     from tracker import db as store
 
     path = tmp_path / "old.db"
-    monkeypatch.setattr(store, "MIGRATIONS", store.MIGRATIONS[:-1])
+    before = [name for name, _ in store.MIGRATIONS].index("005_position_evidence")
+    monkeypatch.setattr(store, "MIGRATIONS", store.MIGRATIONS[:before])
     old = store.open_db(path)
     old.execute("INSERT INTO shifts (actor, topic, from_stance, to_stance, detected_at, confidence) "
                 "VALUES ('SE', 'troops-to-ukraine', 'oppose', 'conditional', '2025-02-18', 0.8)")
