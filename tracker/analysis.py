@@ -26,6 +26,11 @@ from tracker.positions.shifts import OFFICIAL_TAG, apply_reports
 
 log = logging.getLogger(__name__)
 
+# The stance engine is linear in the text (about 2 ms per 1,000 characters): a text
+# up to this size is read in this process, in well under a second; a longer one
+# (a pathological page) goes to a worker process under [polling] extract_timeout.
+IN_PROCESS_MAX_CHARS = 100_000
+
 # A version whose analysis raised this many times is retried only by
 # 'tracker reanalyse --failed' (a failing engine load does not count).
 MAX_ANALYSIS_ATTEMPTS = 5
@@ -143,12 +148,23 @@ class Analyser:
         return Analysed(version_id, claims, shifts)
 
     def _find(self):
-        """Claims of a text in a worker process under the time limit, or None (in this process)."""
+        """Claims of a long text in a worker process under the time limit, of a short one here;
+        None without a runner (everything in this process)."""
         if self.runner is None:
             return None
+        from tracker.stance import find_claims
+
         stance = self.config.stance
-        return lambda text, published, language=None: self.runner.run(
-            find_claims_in, text, published, str(stance.actors), str(stance.topics), stance.min_confidence, language)
+        engine = self.engine()
+
+        def find(text: str, published: str, language: str | None = None) -> list:
+            if len(text) <= IN_PROCESS_MAX_CHARS:  # bounded by its size: no round trip to a worker
+                return [c for c in find_claims(text, published=published, engine=engine, language=language)
+                        if c.confidence >= stance.min_confidence]
+            return self.runner.run(find_claims_in, text, published, str(stance.actors), str(stance.topics),
+                                   stance.min_confidence, language)
+
+        return find
 
     def _failed(self, version_id: int, cause: str, why: str, *, attempts: int = 0) -> Analysed:
         with transaction(self.db):
