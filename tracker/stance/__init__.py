@@ -5,8 +5,10 @@
     claims = find_claims(text, published="2025-02-18", engine=engine, topics=None)
 
 ``find_claims`` is the one entry point; the modules behind it are
-``sentences`` (splitting), ``cues`` (the lexicon in cues.toml), ``claims``
-(holders, anchors, scope) and ``classifier`` (the pluggable stance decision).
+``language`` (which language a text is in), ``sentences`` (splitting),
+``cues`` (the lexicon in cues.toml, and one per language in languages/),
+``claims`` (holders, anchors, scope), ``attribution`` (which holder a cue
+belongs to, who is on record) and ``classifier`` (the pluggable stance decision).
 """
 
 from __future__ import annotations

@@ -20,16 +20,12 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from tracker.models import Claim
+from tracker.stance.attribution import (REPORTING, TITLE_WORDS, WORD, Holder, closing_speaker, governing_holders,
+                                         on_record, pundit_reports, wills)
 from tracker.stance.classifier import ClauseInput, StanceClassifier
 from tracker.stance.cues import Lexicon, compile_phrases, estimate_said_at
 from tracker.stance.sentences import split_clauses, split_sentences
 
-_WORD = re.compile(r"[\w'’.-]+|[,;:()“”\"—–]")
-_REPORTING = re.compile(
-    r"^\s*,?\s*(?:has\s+|had\s+|have\s+)?(?:said|says|told|tells|added|adds|stated|states|noted|notes|stressed|"
-    r"argued|argues|declared|announced|warned|insisted|emphasi[sz]ed|confirmed|wrote|explained|claimed|"
-    r"indicated|reiterated|dismissed|rejected|asserted|affirmed|suggested|believes|thinks)\b"
-)
 _SAID_BEFORE = re.compile(r"\b(?:said|says|told|added|stated|according to)\s*$")
 _GENERIC_PERSON = re.compile(
     r"(?<![\w'’])(?:(?:Sir|Lord|Lady|Dame|Mr\.?|Mrs\.?|Ms\.?|Dr\.?)\s+)?"
@@ -50,17 +46,9 @@ LEAD_SENTENCES = 3
 _OBJECT_FOLLOWS = re.compile(r"\s+(?:in|at|on|with|to|of)\b", re.IGNORECASE)
 _VERB_AFTER = re.compile(r"(?:\s+[A-Z][\w’'-]+)*\s+(?:has\s+|had\s+|have\s+|was\s+|were\s+)?[a-z]+(?:ed|s)\b")
 _RELATIVE_SUBJECT = re.compile(r",\s+(?:which|who)\s+(?:has\s+|have\s+|had\s+|still\s+|also\s+)?[a-z]+(?:s|ed)\b")
-_INNER_SUBJECT = re.compile(
-    r"\b(?:which|what|how many|whichever)\s+(?:\w+\s+){0,2}?(?:countries|states|nations|allies|members|governments|"
-    r"partners|leaders)\b", re.IGNORECASE)
 _SPEAKER_BEFORE_PRONOUN = re.compile(
     r"([A-Z][\w’'-]+)\s+(?:has\s+|had\s+)?(?:said|says|told\s+\w+|added|stated|insisted|stressed|noted|argued|"
     r"warned|explained|announced|declared|confirmed)\s+(?:that\s+)?$")
-_UNNAMED_SUBJECT = re.compile(
-    r"\b(?:several|some|many|a number of|other|few|various|most|a group of|a handful of)\s+(?:[\w-]+\s+){0,4}?"
-    r"(?:countries|members|states|nations|allies|governments|partners)\s+(?:\w+\s+){0,2}?"
-    r"(?:are|is|were|was|have|has|had|would|will|could|may|might|say|said)\b", re.IGNORECASE)
-_THAT_BEFORE = re.compile(r"\b(?:that|whether)\s+(?:the\s+)?$", re.IGNORECASE)
 _HUMAN_PRONOUN = re.compile(r"(?<![\w'’])(he|she|He|She)(?![\w'’])")
 
 
@@ -99,15 +87,6 @@ class TopicMatcher:
             return True
         return self.elliptical is not None and any(
             not _OBJECT_FOLLOWS.match(clause, m.end()) for m in self.elliptical.finditer(clause))
-
-
-@dataclass
-class Holder:
-    start: int
-    end: int
-    codes: tuple[str, ...]
-    speaker: str | None
-    via: str
 
 
 @dataclass
@@ -156,7 +135,7 @@ def extract_claims(
         said_at = estimate_said_at(time_cue, published, lexicon.months)
         seen: set[tuple[str, str, str]] = set()
         clauses = split_clauses(s, lexicon.clause_splitter, lexicon.fronted)
-        closing = _closing_speaker(s, holders) if len(clauses) > 1 else None
+        closing = closing_speaker(s, holders) if len(clauses) > 1 else None
         for clause in clauses:
             c_text = clause.text
             offset = clause.start
@@ -165,11 +144,11 @@ def extract_claims(
                 c_holders = _resolve_pronoun_holder(c_text, offset, state, persons, lexicon, sentence.index)
             if not c_holders and closing is not None and closing.start >= clause.end:
                 c_holders = [closing]  # "It's too early ..., as Russia is ..., Kallas said": her words
-            c_holders = _on_record(c_holders, c_text, s, lexicon)
-            c_holders = [h for h in c_holders if h.via == "official" or not _pundit_reports(s, h.start, lexicon)]
+            c_holders = on_record(c_holders, c_text, s, lexicon)
+            c_holders = [h for h in c_holders if h.via == "official" or not pundit_reports(s, h.start, lexicon)]
             for topic in topics:
                 t_holders = [h for h in c_holders
-                             if not topic.is_subject_matter(h, s) or _wills(s, h.end, lexicon)]
+                             if not topic.is_subject_matter(h, s) or wills(s, h.end, lexicon)]
                 in_clause = [(a, b, contrary) for a, b, contrary in live[topic.id] if clause.start <= a < clause.end]
                 anchors = [(a - offset, b - offset) for a, b, _ in in_clause]
                 if not anchors and not _back_referenced(c_text, topic, lexicon, state, sentence.index, live, clause):
@@ -214,109 +193,6 @@ def extract_claims(
         if subject is not None:
             state.last_person = subject
     return claims
-
-
-def governing_holders(holders: list[Holder], s: str, cue: int, lexicon: Lexicon, stance: str) -> list[Holder]:
-    """The holders a stance cue belongs to: the subject nearest before it, with the actors
-    coordinated or apposed to it ("France, the U.K. and Italy", "German Chancellor Scholz").
-
-    A holder cut from the cue by a verb is someone else: the reporter in "Trump said Putin was
-    ready", the welcomer in "Starmer welcomed Albanese's commitment", the one who "urged leaders
-    to dismiss Putin's opposition". Holders named after the cue count only when none comes before
-    it (a quote before its speaker: "We are ready," Scholz said).
-    """
-    before = [h for h in holders if h.start < cue]
-    if not before and _UNNAMED_SUBJECT.search(s, max(0, cue - 120), cue):
-        return []  # "Several NATO members are considering sending soldiers, Fico said": not Slovakia's
-    if not before:  # the subject of a later "that" clause holds that clause, not the cue before it
-        return [h for h in holders if not (_THAT_BEFORE.search(s[max(0, h.start - 20):h.start])
-                                           and not _REPORTING.match(s[h.end:]))]
-    nearest = max(before, key=lambda h: h.start)
-    if _INNER_SUBJECT.search(s, nearest.end, cue) or _UNNAMED_SUBJECT.search(s, nearest.end, cue):
-        return []  # "Macron refused to specify which countries would send troops": theirs, unnamed
-    kept = [nearest]
-    for h in sorted(before, key=lambda h: -h.start):
-        if h is nearest:
-            continue
-        first = min(kept, key=lambda k: k.start)
-        if h.end <= first.start and not _joined(s[h.end:first.start], lexicon):
-            own = lexicon.find_cues(s[h.end:first.start])
-            if not own or own[0].stance != stance:
-                break
-        kept.append(h)
-    return sorted(kept, key=lambda h: h.start)
-
-
-_JOINER_WORDS = frozenset("""and or the of 's ’s ' both as well together along with including its their
-    his her new acting incoming outgoing top""".split())
-
-
-def _joined(between: str, lexicon: Lexicon) -> bool:
-    """Is the text between two holder mentions only a list or an apposition (no verb between)?"""
-    for word in _WORD.findall(between):
-        lower = word.lower()
-        if not word[:1].isalnum() or word[:1].isupper() or lower in _JOINER_WORDS or lower in _TITLE_WORDS \
-                or lower in lexicon.conjunctions or lower in lexicon.articles:
-            continue
-        if lower in lexicon.titles or lexicon.roles.fullmatch(lower):
-            continue
-        return False
-    return True
-
-
-def _pundit_reports(s: str, start: int, lexicon: Lexicon) -> bool:
-    """Is the holder inside what a pundit or former official says ("A former colonel said
-    Germany must be ready"): a prescription, not the government's stance?"""
-    before = [w.lower() for w in _WORD.findall(s[max(0, start - 160):start])]
-    for i, word in enumerate(before):
-        if word in lexicon.reporting and any(w in lexicon.non_speakers for w in before[max(0, i - 6):i]):
-            return True  # "A former colonel said Germany must ..."
-    after = [w.lower() for w in _WORD.findall(s[start:])]
-    closing = next((i for i, w in enumerate(after) if w in lexicon.reporting), None)
-    return closing is not None and len(after) - closing <= 12 and \
-        any(w in lexicon.non_speakers for w in after[closing + 1:closing + 5])  # "..., says the former colonel."
-
-
-def _closing_speaker(s: str, holders: list[Holder]) -> Holder | None:
-    """The speaker of a sentence that ends with "..., X said (on Monday)."."""
-    for h in reversed(holders):
-        verb = _REPORTING.match(s[h.end:])
-        if verb and len(s) - h.end - verb.end() <= 30 and not any(o.start > h.start for o in holders):
-            return h
-    return None
-
-
-def _on_record(holders: list[Holder], c_text: str, s: str, lexicon: Lexicon) -> list[Holder]:
-    """Holders minus those only unnamed sources or reports speak for: a clause framed by "it
-    says", "according to sources" loses every holder but a named official; "Germany is
-    reportedly ready" loses Germany."""
-    if lexicon.hearsay.search(c_text):
-        return [h for h in holders if h.via == "official"]
-    return [h for h in holders if not _hearsay_after(s, h.end, lexicon)]
-
-
-def _wills(s: str, end: int, lexicon: Lexicon) -> bool:
-    """Is the mention the subject of a verb of will ("Kyiv, which wants to join", "Ukraine insists")?"""
-    return _soon_after(s, end, lexicon.subject_matter_verbs)
-
-
-def _hearsay_after(s: str, end: int, lexicon: Lexicon) -> bool:
-    """Does a hearsay adverb follow the mention ("Germany is reportedly ready")?"""
-    return _soon_after(s, end, lexicon.hearsay_adverbs)
-
-
-_WORD_START = re.compile(r"[\w'’]+")
-
-
-def _soon_after(s: str, end: int, pattern: re.Pattern[str]) -> bool:
-    """Does `pattern` start at one of the three words after `end`?"""
-    tail = s[end:end + 60]
-    for n, word in enumerate(_WORD_START.finditer(tail)):
-        if n == 3:
-            return False
-        if pattern.match(tail, word.start()):
-            return True
-    return False
 
 
 def index_ok(state: _DocState, topic: TopicMatcher, index: int, lexicon: Lexicon) -> bool:
@@ -403,12 +279,12 @@ def _titles_a_speaker(m, following) -> bool:
 
 
 def _words_before(s: str, start: int, n: int = 8) -> list[str]:
-    return [w.lower().replace("’", "'") for w in _WORD.findall(s[max(0, start - 120):start])][-n:]
+    return [w.lower().replace("’", "'") for w in WORD.findall(s[max(0, start - 120):start])][-n:]
 
 
 def _oblique(s: str, start: int, end: int, lexicon: Lexicon) -> bool:
     """Is the mention governed by a preposition that makes it a place or recipient?"""
-    raw = _WORD.findall(s[max(0, start - 120):start])
+    raw = WORD.findall(s[max(0, start - 120):start])
     i = len(raw) - 1
     # walk back over titles and names: "with German opposition leader [Friedrich Merz]"
     while i >= 0 and _skippable(raw[i], lexicon):
@@ -448,14 +324,7 @@ def _skippable(word: str, lexicon: Lexicon) -> bool:
         return True
     if lower in lexicon.prepositions or lower in lexicon.subject_openers:
         return False  # a capitalised "After" or "In" opening the sentence still governs
-    return word[:1].isupper() or lower in _TITLE_WORDS or lexicon.roles.fullmatch(lower) is not None
-
-
-_TITLE_WORDS = frozenset(
-    """prime minister president chancellor foreign defence defense secretary general envoy special
-    presidential leader opposition spokesperson spokesman spokeswoman official government head of state
-    deputy vice ambassador premier counterpart chief minister's president's top diplomat""".split()
-) - {"of"}
+    return word[:1].isupper() or lower in TITLE_WORDS or lexicon.roles.fullmatch(lower) is not None
 
 
 def _non_speaker_before(s: str, start: int, lexicon: Lexicon, n: int) -> bool:
@@ -529,7 +398,7 @@ def _subject_person(s: str, persons) -> tuple[str, tuple[str, ...]] | None:
         possessive = s[end:end + 2] in ("'s", "’s")
         if possessive:
             continue
-        if _REPORTING.match(s[end:]) or _SAID_BEFORE.search(s[:start]):
+        if REPORTING.match(s[end:]) or _SAID_BEFORE.search(s[:start]):
             return (name, codes)
         if best is None and not _governed(s, start):
             best = (name, codes)
@@ -537,9 +406,9 @@ def _subject_person(s: str, persons) -> tuple[str, tuple[str, ...]] | None:
 
 
 def _governed(s: str, start: int) -> bool:
-    raw = _WORD.findall(s[max(0, start - 120):start])
+    raw = WORD.findall(s[max(0, start - 120):start])
     i = len(raw) - 1
-    while i >= 0 and (raw[i][:1].isupper() or raw[i].lower() in _TITLE_WORDS or raw[i].lower() == "the"):
+    while i >= 0 and (raw[i][:1].isupper() or raw[i].lower() in TITLE_WORDS or raw[i].lower() == "the"):
         i -= 1
     return i >= 0 and raw[i].lower() in {"to", "with", "by", "for", "of", "from", "and", "about", "on", "at", "after", "before", "despite"}
 

@@ -1,0 +1,157 @@
+"""Who a stance belongs to: the holder that governs a cue, and who is on record.
+
+The engine finds every actor named in a clause (tracker.stance.claims); this
+module decides which of them a cue belongs to and which speak for nobody:
+- the nearest holder before the cue takes it, with the actors listed or apposed
+  to it; a holder cut from the cue by a verb is someone else (the reporter in
+  "Trump said Putin was ready", the welcomer in "Starmer welcomed Albanese's
+  commitment"), unless its own first cue says the same;
+- an unnamed subject ("which countries would send", "Several NATO members are
+  considering") takes the cue from everyone named;
+- unnamed sources and reports ("It says that", "reportedly") and pundits who
+  frame a sentence ("says a former colonel") put nobody on record;
+- a sentence that ends with its speaker ("..., Kallas said") lends that speaker
+  to its clauses without a holder.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from tracker.stance.cues import Lexicon
+
+WORD = re.compile(r"[\w'’.-]+|[,;:()“”\"—–]")
+REPORTING = re.compile(
+    r"^\s*,?\s*(?:has\s+|had\s+|have\s+)?(?:said|says|told|tells|added|adds|stated|states|noted|notes|stressed|"
+    r"argued|argues|declared|announced|warned|insisted|emphasi[sz]ed|confirmed|wrote|explained|claimed|"
+    r"indicated|reiterated|dismissed|rejected|asserted|affirmed|suggested|believes|thinks)\b"
+)
+# Words of a title between a name and its governor ("Prime Minister", "top diplomat").
+TITLE_WORDS = frozenset(
+    """prime minister president chancellor foreign defence defense secretary general envoy special
+    presidential leader opposition spokesperson spokesman spokeswoman official government head of state
+    deputy vice ambassador premier counterpart chief minister's president's top diplomat""".split()
+) - {"of"}
+
+
+_INNER_SUBJECT = re.compile(
+    r"\b(?:which|what|how many|whichever)\s+(?:\w+\s+){0,2}?(?:countries|states|nations|allies|members|governments|"
+    r"partners|leaders)\b", re.IGNORECASE)
+_UNNAMED_SUBJECT = re.compile(
+    r"\b(?:several|some|many|a number of|other|few|various|most|a group of|a handful of)\s+(?:[\w-]+\s+){0,4}?"
+    r"(?:countries|members|states|nations|allies|governments|partners)\s+(?:\w+\s+){0,2}?"
+    r"(?:are|is|were|was|have|has|had|would|will|could|may|might|say|said)\b", re.IGNORECASE)
+_THAT_BEFORE = re.compile(r"\b(?:that|whether)\s+(?:the\s+)?$", re.IGNORECASE)
+
+
+@dataclass
+class Holder:
+    start: int
+    end: int
+    codes: tuple[str, ...]
+    speaker: str | None
+    via: str
+
+
+def governing_holders(holders: list[Holder], s: str, cue: int, lexicon: Lexicon, stance: str) -> list[Holder]:
+    """The holders a stance cue belongs to: the subject nearest before it, with the actors
+    coordinated or apposed to it ("France, the U.K. and Italy", "German Chancellor Scholz").
+
+    A holder cut from the cue by a verb is someone else: the reporter in "Trump said Putin was
+    ready", the welcomer in "Starmer welcomed Albanese's commitment", the one who "urged leaders
+    to dismiss Putin's opposition". Holders named after the cue count only when none comes before
+    it (a quote before its speaker: "We are ready," Scholz said).
+    """
+    before = [h for h in holders if h.start < cue]
+    if not before and _UNNAMED_SUBJECT.search(s, max(0, cue - 120), cue):
+        return []  # "Several NATO members are considering sending soldiers, Fico said": not Slovakia's
+    if not before:  # the subject of a later "that" clause holds that clause, not the cue before it
+        return [h for h in holders if not (_THAT_BEFORE.search(s[max(0, h.start - 20):h.start])
+                                           and not REPORTING.match(s[h.end:]))]
+    nearest = max(before, key=lambda h: h.start)
+    if _INNER_SUBJECT.search(s, nearest.end, cue) or _UNNAMED_SUBJECT.search(s, nearest.end, cue):
+        return []  # "Macron refused to specify which countries would send troops": theirs, unnamed
+    kept = [nearest]
+    for h in sorted(before, key=lambda h: -h.start):
+        if h is nearest:
+            continue
+        first = min(kept, key=lambda k: k.start)
+        if h.end <= first.start and not _joined(s[h.end:first.start], lexicon):
+            own = lexicon.find_cues(s[h.end:first.start])
+            if not own or own[0].stance != stance:
+                break
+        kept.append(h)
+    return sorted(kept, key=lambda h: h.start)
+
+
+_JOINER_WORDS = frozenset("""and or the of 's ’s ' both as well together along with including its their
+    his her new acting incoming outgoing top""".split())
+
+
+def _joined(between: str, lexicon: Lexicon) -> bool:
+    """Is the text between two holder mentions only a list or an apposition (no verb between)?"""
+    for word in WORD.findall(between):
+        lower = word.lower()
+        if not word[:1].isalnum() or word[:1].isupper() or lower in _JOINER_WORDS or lower in TITLE_WORDS \
+                or lower in lexicon.conjunctions or lower in lexicon.articles:
+            continue
+        if lower in lexicon.titles or lexicon.roles.fullmatch(lower):
+            continue
+        return False
+    return True
+
+
+def pundit_reports(s: str, start: int, lexicon: Lexicon) -> bool:
+    """Is the holder inside what a pundit or former official says ("A former colonel said
+    Germany must be ready"): a prescription, not the government's stance?"""
+    before = [w.lower() for w in WORD.findall(s[max(0, start - 160):start])]
+    for i, word in enumerate(before):
+        if word in lexicon.reporting and any(w in lexicon.non_speakers for w in before[max(0, i - 6):i]):
+            return True  # "A former colonel said Germany must ..."
+    after = [w.lower() for w in WORD.findall(s[start:])]
+    closing = next((i for i, w in enumerate(after) if w in lexicon.reporting), None)
+    return closing is not None and len(after) - closing <= 12 and \
+        any(w in lexicon.non_speakers for w in after[closing + 1:closing + 5])  # "..., says the former colonel."
+
+
+def closing_speaker(s: str, holders: list[Holder]) -> Holder | None:
+    """The speaker of a sentence that ends with "..., X said (on Monday)."."""
+    for h in reversed(holders):
+        verb = REPORTING.match(s[h.end:])
+        if verb and len(s) - h.end - verb.end() <= 30 and not any(o.start > h.start for o in holders):
+            return h
+    return None
+
+
+def on_record(holders: list[Holder], c_text: str, s: str, lexicon: Lexicon) -> list[Holder]:
+    """Holders minus those only unnamed sources or reports speak for: a clause framed by "it
+    says", "according to sources" loses every holder but a named official; "Germany is
+    reportedly ready" loses Germany."""
+    if lexicon.hearsay.search(c_text):
+        return [h for h in holders if h.via == "official"]
+    return [h for h in holders if not _hearsay_after(s, h.end, lexicon)]
+
+
+def wills(s: str, end: int, lexicon: Lexicon) -> bool:
+    """Is the mention the subject of a verb of will ("Kyiv, which wants to join", "Ukraine insists")?"""
+    return _soon_after(s, end, lexicon.subject_matter_verbs)
+
+
+def _hearsay_after(s: str, end: int, lexicon: Lexicon) -> bool:
+    """Does a hearsay adverb follow the mention ("Germany is reportedly ready")?"""
+    return _soon_after(s, end, lexicon.hearsay_adverbs)
+
+
+_WORD_START = re.compile(r"[\w'’]+")
+
+
+def _soon_after(s: str, end: int, pattern: re.Pattern[str]) -> bool:
+    """Does `pattern` start at one of the three words after `end`?"""
+    tail = s[end:end + 60]
+    for n, word in enumerate(_WORD_START.finditer(tail)):
+        if n == 3:
+            return False
+        if pattern.match(tail, word.start()):
+            return True
+    return False
