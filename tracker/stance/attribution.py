@@ -11,7 +11,9 @@ module decides which of them a cue belongs to and which speak for nobody:
 - unnamed sources and reports ("It says that", "reportedly") and pundits who
   frame a sentence ("says a former colonel") put nobody on record;
 - a sentence that ends with its speaker ("..., Kallas said") lends that speaker
-  to its clauses without a holder.
+  to its clauses without a holder, and a quotation of several sentences closed
+  by its speaker ('"We will not send soldiers. ..." - powiedział Fiala') lends
+  that speaker to each of its sentences.
 """
 
 from __future__ import annotations
@@ -155,3 +157,38 @@ def _soon_after(s: str, end: int, pattern: re.Pattern[str]) -> bool:
         if pattern.match(tail, word.start()):
             return True
     return False
+
+
+_OPENING_QUOTE = re.compile(r"^\s*[„\"“«»‘‹]")
+_CLOSING_QUOTE = re.compile(r"[\"”»«“’‹›]")
+
+
+@dataclass(frozen=True)
+class QuoteSpeaker:
+    """Who closes a quotation of several sentences, and the words that say so."""
+
+    holder: Holder
+    attribution: str  # '- powiedział Fiala na wspólnej konferencji', 'Orban said.'
+
+
+def opens_quotation(text: str) -> bool:
+    return _OPENING_QUOTE.match(text) is not None
+
+
+def quote_speaker(last: str, last_holders: list[Holder], lexicon: Lexicon) -> QuoteSpeaker | None:
+    """The speaker of a paragraph that opens a quotation (see opens_quotation) and closes it with
+    its speaker: '"We are not considering it. ... " - said Fiala' (`last`: its last sentence)."""
+    closes = [m.end() for m in _CLOSING_QUOTE.finditer(last)]
+    if not closes or len(last) - closes[-1] > 160:
+        return None
+    close = closes[-1]
+    tail = last[close:]
+    if not any(w.group(0).lower() in lexicon.reporting for w in _WORD_START.finditer(tail)):
+        return None
+    after = [h for h in last_holders if h.start >= close]
+    speaker = next((h for h in after if h.via == "official"), after[0] if after else None)
+    if speaker is None:
+        return None
+    return QuoteSpeaker(Holder(len(last), len(last), speaker.codes, speaker.speaker, "quote"),
+                        " ".join(tail.split()).lstrip(",-–— "))
+

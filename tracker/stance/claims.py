@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from tracker.models import Claim
-from tracker.stance.attribution import (REPORTING, TITLE_WORDS, WORD, Holder, closing_speaker, governing_holders,
-                                         on_record, pundit_reports, wills)
+from tracker.stance.attribution import (REPORTING, TITLE_WORDS, WORD, Holder, QuoteSpeaker, closing_speaker,
+                                         governing_holders, on_record, opens_quotation, pundit_reports,
+                                         quote_speaker, wills)
 from tracker.stance.classifier import ClauseInput, StanceClassifier
 from tracker.stance.cues import Lexicon, compile_phrases, estimate_said_at
 from tracker.stance.sentences import split_clauses, split_sentences
@@ -116,6 +117,7 @@ def extract_claims(
     # tie made there ("...troops to Ukraine") holds for every sentence of the article.
     title = next((x.text for x in sentences[:5] if len(x.text.split()) >= 4), "")
     lead = [title, *(x.text for x in sentences[:LEAD_SENTENCES])]
+    quoted = _quotations(sentences, gazetteer, lexicon, published)
     for sentence in sentences:
         s = sentence.text
         mentions = gazetteer.find_mentions(s, on=published)
@@ -144,6 +146,9 @@ def extract_claims(
                 c_holders = _resolve_pronoun_holder(c_text, offset, state, persons, lexicon, sentence.index)
             if not c_holders and closing is not None and closing.start >= clause.end:
                 c_holders = [closing]  # "It's too early ..., as Russia is ..., Kallas said": her words
+            quote = quoted.get(sentence.index)
+            if not c_holders and quote is not None:
+                c_holders = [quote.holder]  # a sentence inside a quotation its speaker closes
             c_holders = on_record(c_holders, c_text, s, lexicon)
             c_holders = [h for h in c_holders if h.via == "official" or not pundit_reports(s, h.start, lexicon)]
             for topic in topics:
@@ -175,9 +180,10 @@ def extract_claims(
                             continue
                         seen.add(key)
                         state.emitted.add((key, s))
+                        evidence = f"{s} […] {quote.attribution}" if holder.via == "quote" else s
                         claims.append(Claim(
                             actor=code, topic=topic.id, stance=stance,
-                            confidence=round(max(confidence, 0.1), 2), evidence=s,
+                            confidence=round(max(confidence, 0.1), 2), evidence=evidence,
                             speaker=holder.speaker or _speaker_for(code, holders, clause),
                             time_cue=time_cue.text if time_cue else None,
                             said_at=said_at, sentence_index=sentence.index, language=lexicon.language,
@@ -193,6 +199,23 @@ def extract_claims(
         if subject is not None:
             state.last_person = subject
     return claims
+
+
+def _quotations(sentences, gazetteer, lexicon: Lexicon, published: date | None) -> dict[int, QuoteSpeaker]:
+    """Sentence index -> the speaker who closes the quotation of several sentences it is in."""
+    paragraphs: dict[int, list] = {}
+    for sentence in sentences:
+        paragraphs.setdefault(sentence.paragraph, []).append(sentence)
+    found: dict[int, QuoteSpeaker] = {}
+    for group in paragraphs.values():
+        if len(group) < 2 or not opens_quotation(group[0].text):
+            continue
+        last = group[-1].text
+        holders, _ = _analyse_mentions(last, gazetteer.find_mentions(last, on=published), lexicon)
+        speaker = quote_speaker(last, holders, lexicon)
+        if speaker is not None:
+            found.update((sentence.index, speaker) for sentence in group[:-1])
+    return found
 
 
 def index_ok(state: _DocState, topic: TopicMatcher, index: int, lexicon: Lexicon) -> bool:
