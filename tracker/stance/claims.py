@@ -16,7 +16,7 @@ Reading order per sentence (DESIGN.md "Stances"):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from tracker.models import Claim
@@ -98,6 +98,7 @@ class _DocState:
     last_holder_sentence: int = -10
     topic_anchor_sentence: dict[str, int] = field(default_factory=dict)
     emitted: set = field(default_factory=set)  # (actor, topic, stance), sentence: a repeated title counts once
+    surnames: dict[str, object] = field(default_factory=dict)  # "Sullivan" -> the Mention of "Jake Sullivan"
 
 
 def extract_claims(
@@ -120,7 +121,7 @@ def extract_claims(
     quoted = _quotations(sentences, gazetteer, lexicon, published)
     for sentence in sentences:
         s = sentence.text
-        mentions = gazetteer.find_mentions(s, on=published)
+        mentions = _with_surnames(s, gazetteer.find_mentions(s, on=published), state)
         holders, persons = _analyse_mentions(s, mentions, lexicon)
         live: dict[str, list[tuple[int, int, bool]]] = {}
         for topic in topics:
@@ -199,6 +200,27 @@ def extract_claims(
         if subject is not None:
             state.last_person = subject
     return claims
+
+
+_CAPITALISED = re.compile(r"(?<![\w'’.-])([A-ZÀ-ÞĀ-Ž][\w'’-]+)")
+
+
+def _with_surnames(s: str, mentions: list, state: _DocState) -> list:
+    """Mentions plus the surnames of officials named in full earlier in the article: after
+    "Jake Sullivan", a bare "Sullivan" (not listed alone, as a common name) is him."""
+    for m in mentions:
+        words = m.text.split()
+        if m.via == "official" and len(words) >= 2:
+            state.surnames.setdefault(words[-1].rstrip("'’s"), m)
+    if not state.surnames:
+        return mentions
+    extra = []
+    for word in _CAPITALISED.finditer(s):
+        known = state.surnames.get(word.group(1).removesuffix("'s").removesuffix("’s"))
+        if known is None or any(m.start <= word.start() < m.end for m in mentions):
+            continue
+        extra.append(replace(known, start=word.start(), end=word.end(), text=word.group(0)))
+    return sorted(mentions + extra, key=lambda m: m.start) if extra else mentions
 
 
 def _quotations(sentences, gazetteer, lexicon: Lexicon, published: date | None) -> dict[int, QuoteSpeaker]:
