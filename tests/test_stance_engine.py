@@ -212,3 +212,15 @@ def test_classifier_can_be_replaced():
     assert model.seen[0].topic == "troops-to-ukraine"
     start, end = model.seen[0].holders[0]
     assert model.seen[0].text[start:end] == "Denmark"
+
+
+def test_the_speaker_is_the_actors_own_voice_not_a_reporter(engine):
+    reported = find_claims("U.S. President Donald Trump said on Monday that Russian President Vladimir Putin was "
+                           "ready to accept European peacekeepers in Ukraine.", "2025-02-24", engine=engine)
+    assert [(c.actor, c.stance, c.speaker) for c in reported] == [("RU", "support", None)]  # second hand
+    own = find_claims("German Chancellor Olaf Scholz said Germany is ready to send troops to Ukraine.", "2024-12-10",
+                      engine=engine)
+    assert [(c.actor, c.speaker) for c in own] == [("DE", "Olaf Scholz")]
+    unnamed = find_claims("Estonia's prime minister said the country is ready to send troops to Ukraine.",
+                          "2025-04-30", engine=engine)
+    assert [(c.actor, c.speaker) for c in unnamed] == [("EE", "prime minister")]  # the office speaks for it

@@ -56,7 +56,8 @@ class Holder:
     via: str
 
 
-def governing_holders(holders: list[Holder], s: str, cue: int, lexicon: Lexicon, stance: str) -> list[Holder]:
+def governing_holders(holders: list[Holder], s: str, cue: int, lexicon: Lexicon,
+                      stance: str) -> tuple[list[Holder], bool]:
     """The holders a stance cue belongs to: the subject nearest before it, with the actors
     coordinated or apposed to it ("France, the U.K. and Italy", "German Chancellor Scholz").
 
@@ -64,17 +65,20 @@ def governing_holders(holders: list[Holder], s: str, cue: int, lexicon: Lexicon,
     ready", the welcomer in "Starmer welcomed Albanese's commitment", the one who "urged leaders
     to dismiss Putin's opposition". Holders named after the cue count only when none comes before
     it (a quote before its speaker: "We are ready," Scholz said).
+
+    Also says whether the holders are reported by someone cut off by a reporting verb ("Trump
+    said Putin was ready"): their words then come second hand.
     """
     before = [h for h in holders if h.start < cue]
     if not before and _UNNAMED_SUBJECT.search(s, max(0, cue - 120), cue):
-        return []  # "Several NATO members are considering sending soldiers, Fico said": not Slovakia's
+        return [], False  # "Several NATO members are considering sending soldiers, Fico said": not Slovakia's
     if not before:  # the subject of a later "that" clause holds that clause, not the cue before it
         return [h for h in holders if not (_THAT_BEFORE.search(s[max(0, h.start - 20):h.start])
-                                           and not REPORTING.match(s[h.end:]))]
+                                           and not REPORTING.match(s[h.end:]))], False
     nearest = max(before, key=lambda h: h.start)
     if _INNER_SUBJECT.search(s, nearest.end, cue) or _UNNAMED_SUBJECT.search(s, nearest.end, cue):
-        return []  # "Macron refused to specify which countries would send troops": theirs, unnamed
-    kept = [nearest]
+        return [], False  # "Macron refused to specify which countries would send troops": theirs, unnamed
+    kept, reported = [nearest], False
     for h in sorted(before, key=lambda h: -h.start):
         if h is nearest:
             continue
@@ -82,9 +86,12 @@ def governing_holders(holders: list[Holder], s: str, cue: int, lexicon: Lexicon,
         if h.end <= first.start and not _joined(s[h.end:first.start], lexicon):
             own = lexicon.find_cues(s[h.end:first.start])
             if not own or own[0].stance != stance:
+                reporter = [x for x in before if x.end <= first.start]  # "Scholz said Germany is ready": its own
+                reported = not {c for x in reporter for c in x.codes} & {c for k in kept for c in k.codes} and any(
+                    w.group(0).lower() in lexicon.reporting for w in _WORD_START.finditer(s[h.end:first.start]))
                 break
         kept.append(h)
-    return sorted(kept, key=lambda h: h.start)
+    return sorted(kept, key=lambda h: h.start), reported
 
 
 _JOINER_WORDS = frozenset("""and or the of 's ’s ' both as well together along with including its their

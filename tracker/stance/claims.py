@@ -168,8 +168,10 @@ def extract_claims(
                 ))
                 if decision is None:
                     continue
+                reported = False  # said of them by someone else: no speaker of their own
                 if decision.cue_start is not None:
-                    t_holders = governing_holders(t_holders, s, offset + decision.cue_start, lexicon, decision.stance)
+                    t_holders, reported = governing_holders(t_holders, s, offset + decision.cue_start, lexicon,
+                                                            decision.stance)
                 stance = decision.stance
                 if in_clause and all(contrary for _, _, contrary in in_clause) and stance != "conditional":
                     stance = "oppose" if stance == "support" else "support"  # backing neutrality opposes membership
@@ -185,7 +187,8 @@ def extract_claims(
                         claims.append(Claim(
                             actor=code, topic=topic.id, stance=stance,
                             confidence=round(max(confidence, 0.1), 2), evidence=evidence,
-                            speaker=holder.speaker or _speaker_for(code, holders, clause),
+                            speaker=None if reported else holder.speaker if holder.via in ("official", "quote")
+                            else _speaker_for(code, holders, clause) or holder.speaker,
                             time_cue=time_cue.text if time_cue else None,
                             said_at=said_at, sentence_index=sentence.index, language=lexicon.language,
                         ))
@@ -286,7 +289,9 @@ def _analyse_mentions(s: str, mentions, lexicon: Lexicon) -> tuple[list[Holder],
                     continue  # "Polish troops", "Ukrainian soil"
             elif role is None and _thing_after(s, last.end, lexicon):
                 continue  # "NATO troops", "the UK's armed forces"
-            holders.append(Holder(m.start, m.end, tuple(m.codes), None, m.via))
+            # "Estonia's prime minister said": the actor's own voice, though no name is given
+            speaker = role if isinstance(role, str) and role.lower() in lexicon.speaking_roles else None
+            holders.append(Holder(m.start, m.end, tuple(m.codes), speaker, m.via))
     for match in _GENERIC_PERSON.finditer(s):
         words = match.group(1).split()
         if any(w.rstrip("'’s") in _NOT_NAME_WORDS or w in _NOT_NAME_WORDS for w in words):
@@ -377,17 +382,18 @@ def _non_speaker_before(s: str, start: int, lexicon: Lexicon, n: int) -> bool:
 
 
 def _role_after(s: str, end: int, lexicon: Lexicon):
-    """True if a role noun follows ("German Chancellor"), False if a non-speaker one does
-    ("German opposition leader"), None if neither."""
+    """The role noun that follows ("German Chancellor" -> "Chancellor"), False if a non-speaker
+    one does ("German opposition leader"), None if neither."""
     tail = s[end:end + 60]
     tail = re.sub(r"^(?:'s|’s|')", "", tail)
     words = re.findall(r"[\w-]+", tail)[:4]
     for k in range(len(words)):
         rest = " ".join(words[k:])
-        if lexicon.roles.match(rest):
+        role = lexicon.roles.match(rest)
+        if role:
             if any(w.lower() in lexicon.non_speakers for w in words[:k + 1]):
                 return False
-            return True
+            return role.group(0)
         if words[k].lower() in lexicon.non_speakers:
             return False
         if lexicon.things.match(rest):
@@ -459,10 +465,10 @@ def _governed(s: str, start: int) -> bool:
 
 
 def _speaker_for(code: str, holders: list[Holder], clause) -> str | None:
-    for h in holders:
-        if h.speaker and code in h.codes and clause.start <= h.start < clause.end:
-            return h.speaker
-    return None
+    """Who speaks for `code` in the clause: a named official first, else a role ("prime minister")."""
+    speaking = [h for h in holders if h.speaker and code in h.codes and clause.start <= h.start < clause.end]
+    named = [h for h in speaking if h.via == "official"]
+    return (named or speaking)[0].speaker if speaking else None
 
 
 def _back_referenced(c_text: str, topic: TopicMatcher, lexicon: Lexicon, state: _DocState, index: int,

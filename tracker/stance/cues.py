@@ -189,6 +189,7 @@ class Lexicon:
         self.list_joiner = re.compile(rf"\s*(?:,\s*(?:(?:{joiners})\s+)?|(?:{joiners})\s*)(?:(?:{articles})\s+)?",
                                       re.IGNORECASE)
         self.reporting = _words(holders.get("reporting", _REPORTING_WORDS))
+        self.speaking_roles = _words(holders.get("speaking_roles", []))
         self.hearsay = compile_phrases(holders.get("hearsay", []), f"{name}: [holders] hearsay")
         self.hearsay_adverbs = compile_phrases(holders.get("hearsay_adverbs", []), f"{name}: [holders] hearsay_adverbs")
         back = data.get("back_references", {})
