@@ -224,3 +224,9 @@ def test_the_speaker_is_the_actors_own_voice_not_a_reporter(engine):
     unnamed = find_claims("Estonia's prime minister said the country is ready to send troops to Ukraine.",
                           "2025-04-30", engine=engine)
     assert [(c.actor, c.speaker) for c in unnamed] == [("EE", "prime minister")]  # the office speaks for it
+    closing = find_claims("Estonia ready to send peacekeeping troops to Ukraine, premier says", "2025-04-30",
+                          engine=engine)
+    assert [(c.actor, c.speaker) for c in closing] == [("EE", "premier")]
+    others = find_claims("Germany is ready to send troops to Ukraine, the Polish prime minister said.", "2025-04-30",
+                         engine=engine)
+    assert ("DE", None) in [(c.actor, c.speaker) for c in others]  # Poland's office does not speak for Germany

@@ -199,3 +199,12 @@ def quote_speaker(last: str, last_holders: list[Holder], lexicon: Lexicon) -> Qu
     return QuoteSpeaker(Holder(len(last), len(last), speaker.codes, speaker.speaker, "quote"),
                         " ".join(tail.split()).lstrip(",-–— "))
 
+
+def closing_role(s: str, lexicon: Lexicon) -> str | None:
+    """The office that closes a sentence as its speaker ("Estonia is ready to send troops, premier
+    says"; "..., the prime minister told reporters"), when it is one whose words are the
+    government's own; None otherwise ("..., the Polish prime minister said" is Poland's office)."""
+    if lexicon.closing_role is None:
+        return None
+    m = lexicon.closing_role.search(s[-120:])
+    return " ".join(m.group(1).lower().split()) if m else None

@@ -20,7 +20,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from tracker.models import Claim
-from tracker.stance.attribution import (REPORTING, TITLE_WORDS, WORD, Holder, QuoteSpeaker, closing_speaker,
+from tracker.stance.attribution import (REPORTING, TITLE_WORDS, WORD, Holder, QuoteSpeaker, closing_role,
+                                         closing_speaker,
                                          governing_holders, on_record, opens_quotation, pundit_reports,
                                          quote_speaker, wills)
 from tracker.stance.classifier import ClauseInput, StanceClassifier
@@ -139,6 +140,7 @@ def extract_claims(
         seen: set[tuple[str, str, str]] = set()
         clauses = split_clauses(s, lexicon.clause_splitter, lexicon.fronted)
         closing = closing_speaker(s, holders) if len(clauses) > 1 else None
+        office = closing_role(s, lexicon)  # "..., premier says": the office speaks, unnamed
         for clause in clauses:
             c_text = clause.text
             offset = clause.start
@@ -188,7 +190,8 @@ def extract_claims(
                             actor=code, topic=topic.id, stance=stance,
                             confidence=round(max(confidence, 0.1), 2), evidence=evidence,
                             speaker=None if reported else holder.speaker if holder.via in ("official", "quote")
-                            else _speaker_for(code, holders, clause) or holder.speaker,
+                            else _speaker_for(code, holders, clause) or holder.speaker
+                            or (office if holder.via in ("name", "capital", "metonym") else None),
                             time_cue=time_cue.text if time_cue else None,
                             said_at=said_at, sentence_index=sentence.index, language=lexicon.language,
                         ))

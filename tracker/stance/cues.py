@@ -190,6 +190,13 @@ class Lexicon:
                                       re.IGNORECASE)
         self.reporting = _words(holders.get("reporting", _REPORTING_WORDS))
         self.speaking_roles = _words(holders.get("speaking_roles", []))
+        self.closing_role = None  # ", premier says" closing a sentence (tracker.stance.attribution.closing_role)
+        if self.speaking_roles:
+            roles = "|".join(re.escape(r).replace(r"\ ", r"\s+")
+                             for r in sorted(self.speaking_roles, key=len, reverse=True))
+            verbs = "|".join(re.escape(v) for v in sorted(self.reporting, key=len, reverse=True))
+            self.closing_role = re.compile(
+                rf"[,;]\s+(?:(?:the|its|their)\s+)?({roles})\s+(?:{verbs})\b(?:\s+[\w'’]+){{0,4}}\W*$", re.IGNORECASE)
         self.hearsay = compile_phrases(holders.get("hearsay", []), f"{name}: [holders] hearsay")
         self.hearsay_adverbs = compile_phrases(holders.get("hearsay_adverbs", []), f"{name}: [holders] hearsay_adverbs")
         back = data.get("back_references", {})
