@@ -298,6 +298,7 @@ def evaluate_files(paths: Iterable[Path | str], engine, *, topic: str | None = N
     optionally only the documents in one `language`."""
     from tracker.stance import find_claims, names_actor
 
+    paths = list(paths)
     docs: list[GoldDoc] = []
     for path in paths:
         docs.extend(d for d in split_docs(load_gold(path), split) if language is None or d.language == language)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tracker.stance.language import detect_language
 from tracker.models import Extracted
+from tracker.stance.language import detect_language
 from tracker.textdiff import diff, fingerprint, normalise
 
 

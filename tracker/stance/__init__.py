@@ -53,11 +53,6 @@ class Engine:
         """The engine that reads `code` (ISO 639-1); None for a language without a pack."""
         return self if code == self.language else self.languages.get(code)
 
-    def language_names(self) -> dict[str, str]:
-        """Every language the engine reads, code -> name, English first."""
-        return {self.language: self.lexicon.language_name,
-                **{code: e.lexicon.language_name for code, e in sorted(self.languages.items())}}
-
 
 _ENGINES: dict[tuple, Engine] = {}
 
@@ -94,14 +89,15 @@ def load_engine(actors_path: Path | str, topics_path: Path | str, *, lexicon_pat
         raise ConfigError(f"{topics_path}: no topics defined; add a [[topic]] with an id and anchors")
     languages = {}
     for pack in packs:
-        pack_lexicon = load_lexicon(pack)
+        data = read_toml(pack, "language pack", fix="restore the file from the repository")
+        pack_lexicon = Lexicon(data, pack)  # one read of the file serves its cues and its actor forms
         code = pack_lexicon.language
         if code != pack.stem:
             raise ConfigError(f"{pack}: [language] code is {code!r}; name the file {code}.toml or set code = \"{pack.stem}\"")
         pack_matchers = {tid: compile_topic(topic.in_language(code), pack_lexicon, f"{topics_path} [topic.{code}]")
                          for tid, topic in topics.items() if topic.in_language(code) is not None}
-        languages[code] = Engine(gazetteer.with_language(read_toml(pack, "language pack", fix="restore the file from the repository"), pack), pack_matchers,
-                                 pack_lexicon, classifier or RuleClassifier(pack_lexicon))
+        languages[code] = Engine(gazetteer.with_language(data, pack), pack_matchers, pack_lexicon,
+                                 classifier or RuleClassifier(pack_lexicon))
     engine = Engine(gazetteer, matchers, lexicon, classifier or RuleClassifier(lexicon), languages)
     _ENGINES[key] = engine
     return engine
@@ -204,7 +200,7 @@ def names_actor(engine: Engine, evidence: str, actor: str, published: str | date
                 language: str = "en") -> bool:
     """Does an evidence sentence name `actor` (by name, capital, office, metonym or a member of a
     group named), or hold a pronoun that a claim may have resolved within its article?"""
-    day = parse_published(published) if not isinstance(published, str) or published else None
+    day = parse_published(published)
     reader = engine.for_language(language) or engine
     if any(actor in m.codes for m in reader.gazetteer.find_mentions(evidence, on=day)):
         return True

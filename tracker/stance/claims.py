@@ -21,9 +21,8 @@ from datetime import date
 
 from tracker.models import Claim
 from tracker.stance.attribution import (REPORTING, TITLE_WORDS, WORD, Holder, QuoteSpeaker, closing_role,
-                                         closing_speaker,
-                                         governing_holders, on_record, opens_quotation, pundit_reports,
-                                         quote_speaker, wills)
+                                         closing_speaker, governing_holders, on_record, opens_quotation,
+                                         pundit_reports, quote_speaker, wills)
 from tracker.stance.classifier import ClauseInput, StanceClassifier
 from tracker.stance.cues import Lexicon, compile_phrases, estimate_said_at
 from tracker.stance.sentences import split_clauses, split_sentences
@@ -189,9 +188,7 @@ def extract_claims(
                         claims.append(Claim(
                             actor=code, topic=topic.id, stance=stance,
                             confidence=round(max(confidence, 0.1), 2), evidence=evidence,
-                            speaker=None if reported else holder.speaker if holder.via in ("official", "quote")
-                            else _speaker_for(code, holders, clause) or holder.speaker
-                            or (office if holder.via in ("name", "capital", "metonym") else None),
+                            speaker=None if reported else _claim_speaker(holder, code, holders, clause, office),
                             time_cue=time_cue.text if time_cue else None,
                             said_at=said_at, sentence_index=sentence.index, language=lexicon.language,
                         ))
@@ -465,6 +462,15 @@ def _governed(s: str, start: int) -> bool:
     while i >= 0 and (raw[i][:1].isupper() or raw[i].lower() in TITLE_WORDS or raw[i].lower() == "the"):
         i -= 1
     return i >= 0 and raw[i].lower() in {"to", "with", "by", "for", "of", "from", "and", "about", "on", "at", "after", "before", "despite"}
+
+
+def _claim_speaker(holder: Holder, code: str, holders: list[Holder], clause, office: str | None) -> str | None:
+    """Who says it for the actor: the official or quotation's speaker who holds it, else an official
+    or office named for the actor in the clause, else an office that closes the sentence."""
+    if holder.via in ("official", "quote"):
+        return holder.speaker
+    named = _speaker_for(code, holders, clause) or holder.speaker
+    return named or (office if holder.via in ("name", "capital", "metonym") else None)
 
 
 def _speaker_for(code: str, holders: list[Holder], clause) -> str | None:

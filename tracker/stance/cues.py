@@ -119,7 +119,6 @@ class Lexicon:
         if not isinstance(language, dict):
             raise ConfigError(f"{name}: 'language' must be a table: write [language] with code = \"de\"")
         self.language = str(language.get("code", "en"))
-        self.language_name = str(language.get("name", "English"))
         self.suffixes = tuple(sorted((str(x) for x in language.get("suffixes", [])), key=len, reverse=True))
         months = [str(m).lower() for m in language.get("months", MONTHS)]
         if len(months) != 12:
