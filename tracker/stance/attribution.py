@@ -44,7 +44,15 @@ _UNNAMED_SUBJECT = re.compile(
     r"\b(?:several|some|many|a number of|other|few|various|most|a group of|a handful of)\s+(?:[\w-]+\s+){0,4}?"
     r"(?:countries|members|states|nations|allies|governments|partners)\s+(?:\w+\s+){0,2}?"
     r"(?:are|is|were|was|have|has|had|would|will|could|may|might|say|said)\b", re.IGNORECASE)
+_RELATIVE = re.compile(r",\s+(?:who|which)\s+(?!\w+\s+(?:said|says|told|added|stated)\b)")
 _THAT_BEFORE = re.compile(r"\b(?:that|whether)\s+(?:the\s+)?$", re.IGNORECASE)
+
+
+def _unnamed_subject(s: str, start: int, cue: int) -> bool:
+    """Does an unnamed group open a clause between `start` and the cue? The cue may be the
+    group's own verb ("Several members are considering": the cue starts at "are")."""
+    m = _UNNAMED_SUBJECT.search(s, start, min(len(s), cue + 12))
+    return m is not None and m.start() < cue
 
 
 @dataclass
@@ -70,13 +78,16 @@ def governing_holders(holders: list[Holder], s: str, cue: int, lexicon: Lexicon,
     said Putin was ready"): their words then come second hand.
     """
     before = [h for h in holders if h.start < cue]
-    if not before and _UNNAMED_SUBJECT.search(s, max(0, cue - 120), cue):
+    if not before and _unnamed_subject(s, max(0, cue - 120), cue):
         return [], False  # "Several NATO members are considering sending soldiers, Fico said": not Slovakia's
     if not before:  # the subject of a later "that" clause holds that clause, not the cue before it
         return [h for h in holders if not (_THAT_BEFORE.search(s[max(0, h.start - 20):h.start])
                                            and not REPORTING.match(s[h.end:]))], False
     nearest = max(before, key=lambda h: h.start)
-    if _INNER_SUBJECT.search(s, nearest.end, cue) or _UNNAMED_SUBJECT.search(s, nearest.end, cue):
+    relative = _RELATIVE.search(s, nearest.end, cue)
+    if relative and not _joined(s[nearest.end:relative.start()], lexicon):
+        return [], False  # "Trump said it would be a U-turn from the Russians, who have insisted ...": theirs
+    if _INNER_SUBJECT.search(s, nearest.end, cue) or _unnamed_subject(s, nearest.end, cue):
         return [], False  # "Macron refused to specify which countries would send troops": theirs, unnamed
     kept, reported = [nearest], False
     for h in sorted(before, key=lambda h: -h.start):

@@ -285,7 +285,7 @@ def _analyse_mentions(s: str, mentions, lexicon: Lexicon) -> tuple[list[Holder],
             if role is False:
                 continue  # "opposition leader", "Army chief"
             if m.via == "adjective" or (m.via == "people" and role is None):
-                if role is None:
+                if role is None and not (m.via == "people" and _RELATIVE_SUBJECT.match(s, m.end)):
                     continue  # "Polish troops", "Ukrainian soil"
             elif role is None and _thing_after(s, last.end, lexicon):
                 continue  # "NATO troops", "the UK's armed forces"
