@@ -55,6 +55,22 @@ def _unnamed_subject(s: str, start: int, cue: int) -> bool:
     return m is not None and m.start() < cue
 
 
+_PASSIVE_BEFORE = re.compile(r"\b(?:was|were|been|is|are|be|being)\s+(?:\w+ly\s+)?$", re.IGNORECASE)
+_BY_AFTER = re.compile(r"[\w-]+(?:\s+\w+){0,3}?\s+by\s+(?:the\s+)?", re.IGNORECASE)
+
+
+def _passive_agent(holders: list["Holder"], s: str, cue: int, lexicon: Lexicon) -> "Holder | None":
+    """The agent of a passive cue ("was rejected by Germany"), when it is a holder."""
+    if not _PASSIVE_BEFORE.search(s, max(0, cue - 30), cue):
+        return None
+    by = _BY_AFTER.match(s, cue)
+    if by is None:
+        return None
+    after = [h for h in holders if h.start >= by.end()]
+    first = min(after, key=lambda h: h.start, default=None)
+    return first if first is not None and _joined(s[by.end():first.start], lexicon) else None
+
+
 @dataclass
 class Holder:
     start: int
@@ -77,6 +93,14 @@ def governing_holders(holders: list[Holder], s: str, cue: int, lexicon: Lexicon,
     Also says whether the holders are reported by someone cut off by a reporting verb ("Trump
     said Putin was ready"): their words then come second hand.
     """
+    agent = _passive_agent(holders, s, cue, lexicon)
+    if agent is not None:  # "Macron's proposal was rejected by Germany": Germany rejects
+        kept = [agent]
+        for h in sorted((h for h in holders if h.start > agent.start), key=lambda h: h.start):
+            if not _joined(s[kept[-1].end:h.start], lexicon):
+                break
+            kept.append(h)  # "by German Chancellor Olaf Scholz", "by Germany and Poland"
+        return kept, False
     before = [h for h in holders if h.start < cue]
     if not before and _unnamed_subject(s, max(0, cue - 120), cue):
         return [], False  # "Several NATO members are considering sending soldiers, Fico said": not Slovakia's

@@ -158,7 +158,8 @@ def extract_claims(
                              if not topic.is_subject_matter(h, s) or wills(s, h.end, lexicon)]
                 in_clause = [(a, b, contrary) for a, b, contrary in live[topic.id] if clause.start <= a < clause.end]
                 anchors = [(a - offset, b - offset) for a, b, _ in in_clause]
-                if not anchors and not _back_referenced(c_text, topic, lexicon, state, sentence.index, live, clause):
+                if not anchors and not _back_referenced(c_text, topic, lexicon, state, sentence.index, live, clause,
+                                                                s):
                     continue
                 if not t_holders:
                     continue
@@ -312,8 +313,9 @@ def _chains(s: str, mentions, lexicon: Lexicon) -> list[list]:
         if chains:
             prev = chains[-1][-1]
             between = s[prev.end:m.start]
-            if between.strip() == "," and _titles_a_speaker(m, mentions[n + 1:n + 2]):
-                chains.append([m])  # "...membership of NATO, U.S. Adviser Jake Sullivan said": a new subject
+            if between.strip() == "," and (_titles_a_speaker(m, mentions[n + 1:n + 2]) or (
+                    m.via == "official" and REPORTING.match(s[m.end:]))):
+                chains.append([m])  # "...of NATO, U.S. Adviser Jake Sullivan said", "..., Sanchez said": a new subject
                 continue
             if lexicon.list_joiner.fullmatch(between):
                 chains[-1].append(m)
@@ -481,7 +483,7 @@ def _speaker_for(code: str, holders: list[Holder], clause) -> str | None:
 
 
 def _back_referenced(c_text: str, topic: TopicMatcher, lexicon: Lexicon, state: _DocState, index: int,
-                     live: dict, clause) -> bool:
+                     live: dict, clause, s: str) -> bool:
     """Does the clause refer back to the topic ("the idea", "such plans"; "it" within the sentence)?"""
     same_sentence = any(a < clause.start for a, _, _ in live[topic.id])
     if topic.refers_back(c_text):
@@ -490,5 +492,7 @@ def _back_referenced(c_text: str, topic: TopicMatcher, lexicon: Lexicon, state: 
         last = state.topic_anchor_sentence.get(topic.id)
         return last is not None and index - last <= lexicon.back_reach
     if same_sentence:
+        if lexicon.contrast is not None and lexicon.contrast.search(s[:clause.start]):
+            return True  # "..., while Germany has been more cautious": the same question, another holder
         return any(w.lower() in lexicon.back_pronouns for w in re.findall(r"[\w']+", c_text))
     return False

@@ -157,6 +157,11 @@ class Lexicon:
             )
         except re.error as exc:
             raise ConfigError(f"{name}: [clauses] patterns: {exc}; fix the regular expression") from None
+        # A clause opened by one of these contrasts its holder with the sentence's first clause
+        # ("Britain is ready to send troops, while Germany is cautious"): same topic, no anchor needed.
+        contrast = data.get("clauses", {}).get("contrast", [])
+        self.contrast = re.compile(r"(?:^|\W)(?:" + "|".join(re.escape(w) for w in contrast) + r")\W*$",
+                                   re.IGNORECASE) if contrast else None
         fronted = data.get("clauses", {}).get("fronted", [])
         self.fronted = compile_phrases(fronted, f"{name}: [clauses] fronted") if fronted else None
         holders = data.get("holders", {})
