@@ -108,6 +108,8 @@ def governing_holders(holders: list[Holder], s: str, cue: int, lexicon: Lexicon,
         return [h for h in holders if not (_THAT_BEFORE.search(s[max(0, h.start - 20):h.start])
                                            and not REPORTING.match(s[h.end:]))], False
     nearest = max(before, key=lambda h: h.start)
+    if lexicon.imputing is not None and lexicon.imputing.search(s, nearest.end, cue):
+        return [], False  # "Russia accused France of planning to send troops": imputed, nobody's own
     relative = _RELATIVE.search(s, nearest.end, cue)
     if relative and not _joined(s[nearest.end:relative.start()], lexicon):
         return [], False  # "Trump said it would be a U-turn from the Russians, who have insisted ...": theirs

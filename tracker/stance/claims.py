@@ -127,7 +127,8 @@ def extract_claims(
         for topic in topics:
             reach = int(getattr(topic.topic, "context_sentences", 2))
             context = [x.text for x in sentences[max(0, sentence.index - reach):sentence.index]] + lead
-            live[topic.id] = topic.anchor_spans(s, context)
+            live[topic.id] = [sp for sp in topic.anchor_spans(s, context)
+                              if not _placed_elsewhere(s, sp[1], mentions, topic.topic, lexicon)]
         if not any(live.values()) and not any(
                 index_ok(state, t, sentence.index, lexicon) and t.refers_back(s) for t in topics):
             subject = _subject_person(s, persons)  # nothing to claim here; only follow who speaks
@@ -140,12 +141,18 @@ def extract_claims(
         clauses = split_clauses(s, lexicon.clause_splitter, lexicon.fronted)
         closing = closing_speaker(s, holders) if len(clauses) > 1 else None
         office = closing_role(s, lexicon)  # "..., premier says": the office speaks, unnamed
+        previous: list[Holder] = []  # the holders of the clause before, in this sentence
         for clause in clauses:
             c_text = clause.text
             offset = clause.start
             c_holders = [h for h in holders if clause.start <= h.start < clause.end]
+            named = bool(c_holders)
             if not c_holders:
                 c_holders = _resolve_pronoun_holder(c_text, offset, state, persons, lexicon, sentence.index)
+            if not c_holders and previous and lexicon.shared_subject is not None \
+                    and lexicon.shared_subject.match(c_text.lstrip()):
+                c_holders = previous  # "..., but has ruled out sending troops": the same subject
+            previous = c_holders
             if not c_holders and closing is not None and closing.start >= clause.end:
                 c_holders = [closing]  # "It's too early ..., as Russia is ..., Kallas said": her words
             quote = quoted.get(sentence.index)
@@ -159,7 +166,7 @@ def extract_claims(
                 in_clause = [(a, b, contrary) for a, b, contrary in live[topic.id] if clause.start <= a < clause.end]
                 anchors = [(a - offset, b - offset) for a, b, _ in in_clause]
                 if not anchors and not _back_referenced(c_text, topic, lexicon, state, sentence.index, live, clause,
-                                                                s):
+                                                                s, named):
                     continue
                 if not t_holders:
                     continue
@@ -207,6 +214,28 @@ def extract_claims(
 
 
 _CAPITALISED = re.compile(r"(?<![\w'’.-])([A-ZÀ-ÞĀ-Ž][\w'’-]+)")
+
+
+def _placed_elsewhere(s: str, end: int, mentions, topic, lexicon: Lexicon) -> bool:
+    """Is the anchor ending at `end` placed in a country the topic is not about ("a brigade in
+    Lithuania", "troops to Poland") when the topic is `located`?"""
+    if not getattr(topic, "located", False):
+        return False
+    m = _PLACE_AFTER.match(s, end)
+    if m is None or m.group(1).lower() not in lexicon.prepositions or m.group(1).lower() in _NOT_PLACING:
+        return False
+    rest = s[m.end():]
+    article = re.match(r"(\w+)\s+", rest)
+    at = m.end() + (article.end() if article and article.group(1).lower() in lexicon.articles else 0)
+    place = next((x for x in mentions if x.start == at), None)
+    return place is not None and place.via in ("name", "capital") and not topic.is_place(place.text) \
+        and all(len(code) == 2 and code not in ("EU", "UN") for code in place.codes)
+
+
+_PASSIVE_AUXILIARIES = frozenset({"was", "were", "been", "being"})
+_PLACE_AFTER = re.compile(r"\s+(\w+)\s+")
+_NOT_PLACING = frozenset({"by", "from", "of", "for", "with", "than", "like", "against", "about", "after", "before",
+                          "including", "among", "despite", "between", "over"})
 
 
 def _with_surnames(s: str, mentions: list, state: _DocState) -> list:
@@ -361,8 +390,9 @@ def _oblique(s: str, start: int, end: int, lexicon: Lexicon) -> bool:
             return False
         if governor == "for" and any(w in lexicon.for_nouns for w in context):
             return False
-        if governor == "by" and any(w.lower() in lexicon.by_words for w in raw[max(0, i - 4):i]):
-            return False
+        if governor == "by" and any(w.lower() in lexicon.by_words or w.lower() in _PASSIVE_AUXILIARIES
+                                    for w in raw[max(0, i - 4):i]):
+            return False  # "floated by Macron", "was shot down by Tusk": the agent
         return True
     if governor in lexicon.subject_openers or not governor[:1].isalpha() or not lexicon.object_after_verb:
         return False
@@ -380,7 +410,11 @@ def _skippable(word: str, lexicon: Lexicon) -> bool:
 
 
 def _non_speaker_before(s: str, start: int, lexicon: Lexicon, n: int) -> bool:
-    return any(w in lexicon.non_speakers or w.startswith("ex-") for w in _words_before(s, start, n))
+    """Is the mention introduced as a non-speaker ("former president", "far-right")? A comma
+    ends the introduction: "At a meeting with lawmakers, the French leader said"."""
+    words = _words_before(s, start, n)
+    cut = max((i for i, w in enumerate(words) if w in (",", ";", ":", "(", ")")), default=-1)
+    return any(w in lexicon.non_speakers or w.startswith("ex-") for w in words[cut + 1:])
 
 
 def _role_after(s: str, end: int, lexicon: Lexicon):
@@ -483,7 +517,7 @@ def _speaker_for(code: str, holders: list[Holder], clause) -> str | None:
 
 
 def _back_referenced(c_text: str, topic: TopicMatcher, lexicon: Lexicon, state: _DocState, index: int,
-                     live: dict, clause, s: str) -> bool:
+                     live: dict, clause, s: str, named_holder: bool) -> bool:
     """Does the clause refer back to the topic ("the idea", "such plans"; "it" within the sentence)?"""
     same_sentence = any(a < clause.start for a, _, _ in live[topic.id])
     if topic.refers_back(c_text):
@@ -492,7 +526,7 @@ def _back_referenced(c_text: str, topic: TopicMatcher, lexicon: Lexicon, state: 
         last = state.topic_anchor_sentence.get(topic.id)
         return last is not None and index - last <= lexicon.back_reach
     if same_sentence:
-        if lexicon.contrast is not None and lexicon.contrast.search(s[:clause.start]):
+        if named_holder and lexicon.contrast is not None and lexicon.contrast.search(s[:clause.start]):
             return True  # "..., while Germany has been more cautious": the same question, another holder
         return any(w.lower() in lexicon.back_pronouns for w in re.findall(r"[\w']+", c_text))
     return False

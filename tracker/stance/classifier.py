@@ -63,6 +63,7 @@ class RuleClassifier:
         first_holder = min((start for start, _ in clause.holders), default=0)
         hits = [h for h in hits if not (h.needs_holder_before and h.start < first_holder)
                 and not _inside(h, clause.holders) and not _other_subject(clause.text, h, first_holder)]
+        hits = [h for h in hits if not _governed_by_attitude(h, hits, clause.text, self.lexicon)]
         if not hits:
             return None
         best = max(hits, key=lambda h: (_rank(h), h.start))
@@ -81,6 +82,24 @@ class RuleClassifier:
         if not clause.anchors:
             confidence -= 0.1
         return StanceDecision(stance, round(max(confidence, 0.1), 2), best.text, best.start)
+
+
+_SCOPE_WORDS = frozenset({"any", "such", "this", "that", "these", "those", "further", "more"})
+
+
+def _governed_by_attitude(hit: CueHit, hits: list[CueHit], text: str, lexicon: Lexicon) -> bool:
+    """Is a support cue the object of an attitude just before it ("reluctant to commit troops",
+    "sceptical of the proposal")? The attitude is the holder's stance; what it governs is not."""
+    if hit.stance != "support":
+        return False
+    for other in hits:
+        if other is hit or other.stance == "support" or other.negated or other.end > hit.start:
+            continue
+        between = text[other.end:hit.start].split()
+        if len(between) <= 3 and all(w.lower() in lexicon.prepositions or w.lower() in lexicon.articles
+                                     or w.lower() in _SCOPE_WORDS for w in between):
+            return True
+    return False
 
 
 def _rank(hit: CueHit) -> int:

@@ -162,6 +162,10 @@ class Lexicon:
         contrast = data.get("clauses", {}).get("contrast", [])
         self.contrast = re.compile(r"(?:^|\W)(?:" + "|".join(re.escape(w) for w in contrast) + r")\W*$",
                                    re.IGNORECASE) if contrast else None
+        # A clause opening with one of these verbs shares the subject of the clause before it:
+        # "Germany is ready to lead a brigade in Lithuania, but has ruled out sending troops".
+        shared = data.get("clauses", {}).get("shared_subject", [])
+        self.shared_subject = compile_phrases(shared, f"{name}: [clauses] shared_subject") if shared else None
         fronted = data.get("clauses", {}).get("fronted", [])
         self.fronted = compile_phrases(fronted, f"{name}: [clauses] fronted") if fronted else None
         holders = data.get("holders", {})
@@ -179,6 +183,8 @@ class Lexicon:
         self.subject_matter_verbs = compile_phrases(holders.get("subject_matter_verbs", []),
                                                     f"{name}: [holders] subject_matter_verbs")
         self.non_speakers = _words(holders.get("non_speakers", []))
+        imputing = holders.get("imputing", [])
+        self.imputing = compile_phrases(imputing, f"{name}: [holders] imputing") if imputing else None
         self.person_pronouns = _words(holders.get("person_pronouns", []))
         self.actor_pronouns = compile_phrases(holders.get("actor_pronouns", []), f"{name}: [holders] actor_pronouns")
         self.titles = _words(holders.get("titles", []))

@@ -21,7 +21,7 @@ from tracker.stance.actors import array_of_tables, labelled, string_list, trie_r
 
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _KEYS = {"id", "label", "description", "anchors", "standalone_anchors", "require_any", "require_also",
-         "back_references", "exclude", "contrary", "context_sentences"}
+         "back_references", "exclude", "contrary", "context_sentences", "located"}
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,9 @@ class Topic:
     exclude: tuple[str, ...] = ()
     contrary: tuple[str, ...] = ()
     context_sentences: int = 2
+    # The topic happens where `require_any` names: an anchor placed in another country
+    # ("a brigade in Lithuania") is not this topic.
+    located: bool = False
     _patterns: dict[str, re.Pattern[str] | None] = field(default_factory=dict, repr=False, compare=False)
     # The same topic in other languages ([topic.de] in topics.toml), by ISO 639-1 code.
     languages: dict[str, "Topic"] = field(default_factory=dict, repr=False, compare=False)
@@ -88,6 +91,11 @@ class Topic:
             self._patterns.get(key) is None or any(self._patterns[key].search(t) for t in texts if t)
             for key in ("require_any", "require_also")
         )
+
+    def is_place(self, text: str) -> bool:
+        """Is `text` (a place name) one of the places `require_any` names ("Ukraine", "Kyiv")?"""
+        pattern = self._patterns.get("require_any")
+        return pattern is not None and pattern.fullmatch(text) is not None
 
     def find_back_references(self, text: str) -> list[TopicSpan]:
         """Phrases such as "the idea" that point back to this topic when it was anchored just before."""
@@ -186,6 +194,7 @@ def _parse_topic(item: Any, where: str) -> Topic:
         "exclude": string_list(t, "exclude", '["Russian troops"]'),
         "contrary": string_list(t, "contrary", '["neutrality"]'),
     }
+    located = t.get("located", bool, False, example="true")
     label = t.get("label", str, required=True, example='"European/Western troops on Ukrainian soil"').strip()
     description = t.get("description", str, "").strip()
     translated = {}
@@ -194,12 +203,13 @@ def _parse_topic(item: Any, where: str) -> Topic:
         own = {key: string_list(sub, key, '["Truppen"]') for key in _LANGUAGE_KEYS if key in sub.data}
         if not own.get("anchors") and not own.get("standalone_anchors"):
             raise ConfigError(f"{t.where} [topic.{code}] has no anchors; add anchors = [...] in that language")
-        translated[code] = _build_topic(topic_id, label, description, context, {**values, **own}, sub.where)
-    return _build_topic(topic_id, label, description, context, values, t.where, translated)
+        translated[code] = _build_topic(topic_id, label, description, context, {**values, **own}, sub.where,
+                                        located=located)
+    return _build_topic(topic_id, label, description, context, values, t.where, translated, located=located)
 
 
 def _build_topic(topic_id: str, label: str, description: str, context: int, values: dict[str, tuple[str, ...]],
-                 where: str, languages: dict[str, Topic] | None = None) -> Topic:
+                 where: str, languages: dict[str, Topic] | None = None, located: bool = False) -> Topic:
     for key, phrases in values.items():
         for phrase in phrases:
             if "*" in phrase.replace("* ", " ").rstrip("*"):
@@ -213,5 +223,5 @@ def _build_topic(topic_id: str, label: str, description: str, context: int, valu
         "require_also": phrase_pattern(values["require_also"]),
         "back_reference": phrase_pattern(values["back_references"]),
     }
-    return Topic(id=topic_id, label=label, description=description, context_sentences=context,
+    return Topic(id=topic_id, label=label, description=description, context_sentences=context, located=located,
                  _patterns=patterns, languages=languages or {}, **values)
