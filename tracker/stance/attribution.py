@@ -175,7 +175,7 @@ def on_record(holders: list[Holder], c_text: str, s: str, lexicon: Lexicon) -> l
     says", "according to sources" loses every holder but a named official; "Germany is
     reportedly ready" loses Germany."""
     if lexicon.hearsay.search(c_text):
-        return [h for h in holders if h.via == "official"]
+        return [h for h in holders if h.via in ("official", "document")]
     return [h for h in holders if not _hearsay_after(s, h.end, lexicon)]
 
 
@@ -245,3 +245,37 @@ def closing_role(s: str, lexicon: Lexicon) -> str | None:
         return None
     m = lexicon.closing_role.search(s[-120:])
     return " ".join(m.group(1).lower().split()) if m else None
+
+
+_NAME_WORDS = re.compile(r"(?:[A-Z][\w.’'-]*\s*){1,3}")
+
+
+def document_issuer(s: str, mentions, lexicon: Lexicon, gazetteer=None, on=None) -> tuple[str, ...] | None:
+    """The actor whose document the sentence names ("the final declaration of the NATO summit")."""
+    if lexicon.document_of is None:
+        return None
+    for n, m in enumerate(mentions):
+        if lexicon.document_of.search(s[max(0, m.start - 60):m.start]):
+            seat = mentions[n + 1] if n + 1 < len(mentions) else None
+            if seat is not None and re.fullmatch(r"\s+in\s+", s[m.end:seat.start]):
+                return tuple(seat.codes)  # "the statement issued by the Chancellery in Tallinn": Estonia's
+            return tuple(m.codes)
+    if gazetteer is None:
+        return None
+    for m in _DOCUMENT_NOUN.finditer(s):
+        end = m.end()
+        if not lexicon.document_of.search(s[max(0, end - 60):end]):
+            continue
+        name = _NAME_WORDS.match(s, end)  # "of the NATO summit": the name before "summit"
+        found = gazetteer.find_mentions(name.group(0).strip(), on=on) if name else []
+        if found:
+            return tuple(found[0].codes)
+    return None
+
+
+_DOCUMENT_NOUN = re.compile(r"\b(?:of|by|from)\s+(?:the\s+)?", re.IGNORECASE)
+
+
+def document_speaks(s: str, lexicon: Lexicon) -> bool:
+    """Does a document speak the sentence ('"...," the document reads', "according to the declaration")?"""
+    return lexicon.document_says is not None and lexicon.document_says.search(s) is not None

@@ -21,7 +21,8 @@ from datetime import date
 
 from tracker.models import Claim
 from tracker.stance.attribution import (REPORTING, TITLE_WORDS, WORD, Holder, QuoteSpeaker, closing_role,
-                                         closing_speaker, governing_holders, on_record, opens_quotation,
+                                         closing_speaker, document_issuer, document_speaks, governing_holders,
+                                         on_record, opens_quotation,
                                          pundit_reports, quote_speaker, wills)
 from tracker.stance.classifier import ClauseInput, StanceClassifier
 from tracker.stance.cues import Lexicon, compile_phrases, estimate_said_at
@@ -99,6 +100,7 @@ class _DocState:
     topic_anchor_sentence: dict[str, int] = field(default_factory=dict)
     emitted: set = field(default_factory=set)  # (actor, topic, stance), sentence: a repeated title counts once
     surnames: dict[str, object] = field(default_factory=dict)  # "Sullivan" -> the Mention of "Jake Sullivan"
+    document: tuple[str, ...] | None = None  # the issuer of the document last named ("declaration of NATO")
 
 
 def extract_claims(
@@ -119,9 +121,11 @@ def extract_claims(
     title = next((x.text for x in sentences[:5] if len(x.text.split()) >= 4), "")
     lead = [title, *(x.text for x in sentences[:LEAD_SENTENCES])]
     quoted = _quotations(sentences, gazetteer, lexicon, published)
+    by_document = _document_quotations(sentences, lexicon)
     for sentence in sentences:
         s = sentence.text
         mentions = _with_surnames(s, gazetteer.find_mentions(s, on=published), state)
+        state.document = document_issuer(s, mentions, lexicon, gazetteer, published) or state.document
         holders, persons = _analyse_mentions(s, mentions, lexicon)
         live: dict[str, list[tuple[int, int, bool]]] = {}
         for topic in topics:
@@ -132,6 +136,11 @@ def extract_claims(
         if not any(live.values()) and not any(
                 index_ok(state, t, sentence.index, lexicon) and t.refers_back(s) for t in topics):
             subject = _subject_person(s, persons)  # nothing to claim here; only follow who speaks
+            if subject is not None:
+                state.last_person = subject
+            continue
+        if _asks(s):  # "Will Germany send troops to Ukraine?": the writer asks; nobody takes a stance
+            subject = _subject_person(s, persons)
             if subject is not None:
                 state.last_person = subject
             continue
@@ -163,6 +172,9 @@ def extract_claims(
             for topic in topics:
                 t_holders = [h for h in c_holders
                              if not topic.is_subject_matter(h, s) or wills(s, h.end, lexicon)]
+                if not t_holders and state.document and sentence.index in by_document:
+                    # '"We will continue to support it on its irreversible path ...," the declaration says'
+                    t_holders = [Holder(len(s), len(s), state.document, by_document[sentence.index], "document")]
                 in_clause = [(a, b, contrary) for a, b, contrary in live[topic.id] if clause.start <= a < clause.end]
                 anchors = [(a - offset, b - offset) for a, b, _ in in_clause]
                 if not anchors and not _back_referenced(c_text, topic, lexicon, state, sentence.index, live, clause,
@@ -214,6 +226,14 @@ def extract_claims(
 
 
 _CAPITALISED = re.compile(r"(?<![\w'’.-])([A-ZÀ-ÞĀ-Ž][\w'’-]+)")
+
+
+_QUOTE_MARKS = re.compile(r"[\"“”„«»]")
+
+
+def _asks(s: str) -> bool:
+    """Is the sentence a question in the writer's own voice (not inside a quotation)?"""
+    return s.rstrip().endswith("?") and _QUOTE_MARKS.search(s) is None
 
 
 def _placed_elsewhere(s: str, end: int, mentions, topic, lexicon: Lexicon) -> bool:
@@ -270,6 +290,21 @@ def _quotations(sentences, gazetteer, lexicon: Lexicon, published: date | None) 
         speaker = quote_speaker(last, holders, lexicon)
         if speaker is not None:
             found.update((sentence.index, speaker) for sentence in group[:-1])
+    return found
+
+
+def _document_quotations(sentences, lexicon: Lexicon) -> dict[int, str]:
+    """Sentence index -> "document", for sentences a document speaks: a quotation (of one or
+    several sentences) closed by '"..., " the document reads', or "according to the declaration"."""
+    found: dict[int, str] = {}
+    paragraphs: dict[int, list] = {}
+    for sentence in sentences:
+        paragraphs.setdefault(sentence.paragraph, []).append(sentence)
+        if document_speaks(sentence.text, lexicon):
+            found[sentence.index] = "document"
+    for group in paragraphs.values():
+        if opens_quotation(group[0].text) and document_speaks(group[-1].text, lexicon):
+            found.update((sentence.index, "document") for sentence in group)
     return found
 
 

@@ -183,6 +183,15 @@ class Lexicon:
         self.subject_matter_verbs = compile_phrases(holders.get("subject_matter_verbs", []),
                                                     f"{name}: [holders] subject_matter_verbs")
         self.non_speakers = _words(holders.get("non_speakers", []))
+        documents = [re.escape(w).replace(r"\ ", r"\s+") for w in holders.get("documents", [])]
+        self.document_of = self.document_says = None
+        if documents:
+            nouns = "|".join(sorted(documents, key=len, reverse=True))
+            self.document_of = re.compile(rf"\b(?:{nouns})\s+(?:of|by|from|issued\s+by|adopted\s+by)\s+(?:the\s+)?$",
+                                          re.IGNORECASE)
+            self.document_says = re.compile(
+                rf"(?:[\"”»]\s*,?\s*(?:the\s+)?(?:\w+\s+)?(?:{nouns}|it|text)\s+(?:reads|says|said|states|stated|adds|added|"
+                rf"notes|noted)\b|\baccording\s+to\s+(?:the\s+)?(?:\w+\s+){{0,2}}(?:{nouns})\b)", re.IGNORECASE)
         imputing = holders.get("imputing", [])
         self.imputing = compile_phrases(imputing, f"{name}: [holders] imputing") if imputing else None
         self.person_pronouns = _words(holders.get("person_pronouns", []))

@@ -77,7 +77,9 @@ class Topic:
         ranks: list[int] = []
         for _, rank, _, span in sorted(found, key=lambda item: item[:3]):
             if spans and span.start < spans[-1].end:
-                if rank < ranks[-1]:  # a standalone phrase wins over the anchor inside it
+                # a standalone phrase wins over the anchor inside it; a contrary phrase
+                # keeps the anchor it ends with ("renounce its plans to join NATO")
+                if rank < ranks[-1] and not (spans[-1].kind == "contrary" and span.kind == "anchor"):
                     spans[-1], ranks[-1] = span, rank
                 continue
             spans.append(span)
