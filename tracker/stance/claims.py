@@ -134,7 +134,8 @@ def extract_claims(
             live[topic.id] = [sp for sp in topic.anchor_spans(s, context)
                               if not _placed_elsewhere(s, sp[1], mentions, topic.topic, lexicon)]
         if not any(live.values()) and not any(
-                index_ok(state, t, sentence.index, lexicon) and t.refers_back(s) for t in topics):
+                index_ok(state, t, sentence.index, lexicon) and (t.refers_back(s) or _elliptical_stance(s, lexicon))
+                for t in topics):
             subject = _subject_person(s, persons)  # nothing to claim here; only follow who speaks
             if subject is not None:
                 state.last_person = subject
@@ -226,6 +227,26 @@ def extract_claims(
 
 
 _CAPITALISED = re.compile(r"(?<![\w'’.-])([A-ZÀ-ÞĀ-Ž][\w'’-]+)")
+
+
+_ELLIPSIS_REACH = 2  # sentences back
+# What may follow a stance that names no object: "she was sceptical.", "premature to talk about it"
+_ELLIPSIS_TAIL = re.compile(
+    r"^(?:\s+(?:to|talk|talking|discuss|discussing|speak|speaking|speculate|decide|say|about|on|of|it|this|that|"
+    r"so|far|for|now|yet|too|as|well|either|at|the|moment|stage|time|being|still|also|such|a|move|step))*"
+    r"\s*[.,;:!?\"”’)]*\s*$", re.IGNORECASE)
+_TRAILING_ATTRIBUTION = re.compile(
+    r"[,\"”]+\s*(?:he|she|they|[A-Z][\w.’'-]+(?:\s+[A-Z][\w.’'-]+)*)\s+(?:has\s+)?(?:said|says|told\s+\w+|added|stated)"
+    r"\b[^\"“”]*$")
+
+
+def _elliptical_stance(text: str, lexicon: Lexicon) -> bool:
+    """Does the text take a stance with no object ("Meloni said she was sceptical.", '"It is premature to
+    talk about it," he said'): one on the topic of the sentences just before?"""
+    if lexicon.elliptical_stances is None:
+        return False
+    text = _TRAILING_ATTRIBUTION.sub("", text)
+    return any(_ELLIPSIS_TAIL.match(text[m.end():]) for m in lexicon.elliptical_stances.finditer(text))
 
 
 _QUOTE_MARKS = re.compile(r"[\"“”„«»]")
@@ -418,6 +439,8 @@ def _oblique(s: str, start: int, end: int, lexicon: Lexicon) -> bool:
     if governor in lexicon.subordinators:
         return True  # "only if the United States provides...": the condition's subject
     if governor in lexicon.prepositions:
+        if governor == "of" and i > 0 and lexicon.roles.fullmatch(raw[i - 1].lower()):
+            return False  # "the leaders of France and Britain said"
         if governor == "with" and re.match(r"^(?:'s\s+)?\s*\w+ing\b", s[end:]):
             return False  # absolute construction: "with Germany throwing its weight behind"
         context = [w.lower() for w in raw[max(0, i - 3):i] if w not in ",;"]
@@ -560,6 +583,9 @@ def _back_referenced(c_text: str, topic: TopicMatcher, lexicon: Lexicon, state: 
             return True
         last = state.topic_anchor_sentence.get(topic.id)
         return last is not None and index - last <= lexicon.back_reach
+    if not same_sentence and _elliptical_stance(c_text, lexicon):
+        last = state.topic_anchor_sentence.get(topic.id)  # "Meloni said she was sceptical.": of what was just said
+        return last is not None and index - last <= _ELLIPSIS_REACH
     if same_sentence:
         if named_holder and lexicon.contrast is not None and lexicon.contrast.search(s[:clause.start]):
             return True  # "..., while Germany has been more cautious": the same question, another holder

@@ -92,10 +92,12 @@ def _governed_by_attitude(hit: CueHit, hits: list[CueHit], text: str, lexicon: L
     "sceptical of the proposal")? The attitude is the holder's stance; what it governs is not."""
     if hit.stance != "support":
         return False
-    for other in hits:
-        if other is hit or other.stance == "support" or other.negated or other.end > hit.start:
-            continue
-        between = text[other.end:hit.start].split()
+    governors = [(o.start, o.end) for o in hits
+                 if o is not hit and o.stance != "support" and not o.negated and o.end <= hit.start]
+    if lexicon.discussion is not None:  # "discussed the plan to send troops": talked about, not backed
+        governors += [(m.start(), m.end()) for m in lexicon.discussion.finditer(text, 0, hit.start)]
+    for _, end in governors:
+        between = text[end:hit.start].split()
         if len(between) <= 3 and all(w.lower() in lexicon.prepositions or w.lower() in lexicon.articles
                                      or w.lower() in _SCOPE_WORDS for w in between):
             return True

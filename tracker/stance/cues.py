@@ -149,6 +149,8 @@ class Lexicon:
         hedge = data.get("hedge", {})
         self.hedges = _words(hedge.get("words", []))
         self.hedge_window = int(hedge.get("window", 2))
+        discussion = data.get("discussion", {}).get("phrases", [])
+        self.discussion = compile_phrases(discussion, f"{name}: [discussion]") if discussion else None
         self.condition = compile_phrases(data.get("condition", {}).get("phrases", []), f"{name}: [condition]")
         try:
             self.clause_splitter = re.compile(
@@ -223,6 +225,9 @@ class Lexicon:
         self.back_pronouns = _words(back.get("pronouns", []))
         self.elliptical = compile_phrases(list(back.get("elliptical", [])), f"{name}: [back_references] elliptical")
         self.back_reach = int(back.get("reach", 3))
+        dispositions = back.get("elliptical_stances", [])
+        self.elliptical_stances = compile_phrases(dispositions, f"{name}: [back_references] elliptical_stances") \
+            if dispositions else None
         self.time_patterns: list[tuple[str, re.Pattern[str]]] = []
         for number, item in enumerate(_list(data, "time", name), start=1):
             where = f"{name}: [[time]] #{number}"
