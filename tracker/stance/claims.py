@@ -51,7 +51,6 @@ _RELATIVE_SUBJECT = re.compile(r",\s+(?:which|who)\s+(?:has\s+|have\s+|had\s+|st
 _SPEAKER_BEFORE_PRONOUN = re.compile(
     r"([A-Z][\w’'-]+)\s+(?:has\s+|had\s+)?(?:said|says|told\s+\w+|added|stated|insisted|stressed|noted|argued|"
     r"warned|explained|announced|declared|confirmed)\s+(?:that\s+)?$")
-_HUMAN_PRONOUN = re.compile(r"(?<![\w'’])(he|she|He|She)(?![\w'’])")
 
 
 @dataclass
@@ -510,7 +509,7 @@ def _thing_after(s: str, end: int, lexicon: Lexicon) -> bool:
 
 def _resolve_pronoun_holder(c_text: str, offset: int, state: _DocState, persons, lexicon: Lexicon,
                             index: int) -> list[Holder]:
-    m = _HUMAN_PRONOUN.search(c_text)
+    m = lexicon.person_pronoun.search(c_text)
     said = _SPEAKER_BEFORE_PRONOUN.search(c_text[:m.start()]) if m else None
     if said:  # "Martin said he had proposed": he is the speaker, whoever else the sentence names
         speaker = next((p for p in persons if p[0] <= offset + said.start(1) < p[1]), None)

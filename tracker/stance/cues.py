@@ -197,6 +197,10 @@ class Lexicon:
         imputing = holders.get("imputing", [])
         self.imputing = compile_phrases(imputing, f"{name}: [holders] imputing") if imputing else None
         self.person_pronouns = _words(holders.get("person_pronouns", []))
+        # "he"/"she" in the language, lower-case or opening a sentence: a pronoun for the last person named
+        forms = sorted({f for w in self.person_pronouns for f in (w, w[:1].upper() + w[1:])}, key=len, reverse=True)
+        self.person_pronoun = re.compile(r"(?<![\w'’])(" + "|".join(re.escape(f) for f in forms) + r")(?![\w'’])") \
+            if forms else re.compile(r"(?!x)x")
         self.actor_pronouns = compile_phrases(holders.get("actor_pronouns", []), f"{name}: [holders] actor_pronouns")
         self.titles = _words(holders.get("titles", []))
         # English is subject-verb-object: a name right after a verb is its object. Languages with
