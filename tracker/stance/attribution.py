@@ -252,7 +252,7 @@ _NAME_WORDS = re.compile(r"(?:[A-Z][\w.’'-]*\s*){1,3}")
 
 def document_issuer(s: str, mentions, lexicon: Lexicon, gazetteer=None, on=None) -> tuple[str, ...] | None:
     """The actor whose document the sentence names ("the final declaration of the NATO summit")."""
-    if lexicon.document_of is None:
+    if lexicon.document_of is None or lexicon.document_noun.search(s) is None:
         return None
     for n, m in enumerate(mentions):
         if lexicon.document_of.search(s[max(0, m.start - 60):m.start]):
@@ -278,4 +278,9 @@ _DOCUMENT_NOUN = re.compile(r"\b(?:of|by|from)\s+(?:the\s+)?", re.IGNORECASE)
 
 def document_speaks(s: str, lexicon: Lexicon) -> bool:
     """Does a document speak the sentence ('"...," the document reads', "according to the declaration")?"""
-    return lexicon.document_says is not None and lexicon.document_says.search(s) is not None
+    if lexicon.document_says is None or (_QUOTES.search(s) is None and lexicon.document_noun.search(s) is None):
+        return False
+    return lexicon.document_says.search(s) is not None
+
+
+_QUOTES = re.compile(r"[\"”»]")

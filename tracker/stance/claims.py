@@ -125,20 +125,19 @@ def extract_claims(
         s = sentence.text
         mentions = _with_surnames(s, gazetteer.find_mentions(s, on=published), state)
         state.document = document_issuer(s, mentions, lexicon, gazetteer, published) or state.document
-        holders, persons = _analyse_mentions(s, mentions, lexicon)
         live: dict[str, list[tuple[int, int, bool]]] = {}
         for topic in topics:
             reach = int(getattr(topic.topic, "context_sentences", 2))
             context = [x.text for x in sentences[max(0, sentence.index - reach):sentence.index]] + lead
             live[topic.id] = [sp for sp in topic.anchor_spans(s, context)
                               if not _placed_elsewhere(s, sp[1], mentions, topic.topic, lexicon)]
-        if not any(live.values()) and not any(
-                index_ok(state, t, sentence.index, lexicon) and (t.refers_back(s) or _elliptical_stance(s, lexicon))
-                for t in topics):
+        if not any(live.values()) and not _refers_back_to_any(s, topics, state, sentence.index, lexicon):
+            _, persons = _analyse_mentions(s, mentions, lexicon, persons_only=True)
             subject = _subject_person(s, persons)  # nothing to claim here; only follow who speaks
             if subject is not None:
                 state.last_person = subject
             continue
+        holders, persons = _analyse_mentions(s, mentions, lexicon)
         if _asks(s):  # "Will Germany send troops to Ukraine?": the writer asks; nobody takes a stance
             subject = _subject_person(s, persons)
             if subject is not None:
@@ -228,6 +227,12 @@ def extract_claims(
 _CAPITALISED = re.compile(r"(?<![\w'’.-])([A-ZÀ-ÞĀ-Ž][\w'’-]+)")
 
 
+def _refers_back_to_any(s: str, topics: list[TopicMatcher], state: _DocState, index: int, lexicon: Lexicon) -> bool:
+    """Does a sentence without anchors point back to a topic anchored just before it?"""
+    recent = [t for t in topics if index_ok(state, t, index, lexicon)]
+    return bool(recent) and (any(t.refers_back(s) for t in recent) or _elliptical_stance(s, lexicon))
+
+
 _ELLIPSIS_REACH = 2  # sentences back
 # What may follow a stance that names no object: "she was sceptical.", "premature to talk about it"
 _ELLIPSIS_TAIL = re.compile(
@@ -242,7 +247,7 @@ _TRAILING_ATTRIBUTION = re.compile(
 def _elliptical_stance(text: str, lexicon: Lexicon) -> bool:
     """Does the text take a stance with no object ("Meloni said she was sceptical.", '"It is premature to
     talk about it," he said'): one on the topic of the sentences just before?"""
-    if lexicon.elliptical_stances is None:
+    if lexicon.elliptical_stances is None or lexicon.elliptical_stances.search(text) is None:
         return False
     text = _TRAILING_ATTRIBUTION.sub("", text)
     return any(_ELLIPSIS_TAIL.match(text[m.end():]) for m in lexicon.elliptical_stances.finditer(text))
@@ -343,14 +348,16 @@ def compile_topic(topic, lexicon: Lexicon, where: str) -> TopicMatcher:
 # --- holders -------------------------------------------------------------------
 
 
-def _analyse_mentions(s: str, mentions, lexicon: Lexicon) -> tuple[list[Holder], list[tuple[int, int, str, tuple[str, ...]]]]:
-    """Holder mentions of a sentence, and every person named in it (start, end, name, codes)."""
+def _analyse_mentions(s: str, mentions, lexicon: Lexicon, *, persons_only: bool = False,
+                      ) -> tuple[list[Holder], list[tuple[int, int, str, tuple[str, ...]]]]:
+    """Holder mentions of a sentence, and every person named in it (start, end, name, codes).
+    With `persons_only`, only the persons (a sentence with nothing to claim)."""
     persons: list[tuple[int, int, str, tuple[str, ...]]] = []
     chains = _chains(s, mentions, lexicon)
     holders: list[Holder] = []
     for chain in chains:
         first, last = chain[0], chain[-1]
-        oblique = _oblique(s, first.start, first.end, lexicon)
+        oblique = not persons_only and _oblique(s, first.start, first.end, lexicon)
         for m in chain:
             if m.via == "official":
                 name = m.officials[0].name if m.officials else m.text
@@ -360,7 +367,7 @@ def _analyse_mentions(s: str, mentions, lexicon: Lexicon) -> tuple[list[Holder],
                 if codes and not oblique:
                     holders.append(Holder(m.start, m.end, codes, name, "official"))
                 continue
-            if oblique or _non_speaker_before(s, m.start, lexicon, 2):
+            if persons_only or oblique or _non_speaker_before(s, m.start, lexicon, 2):
                 continue
             if m.via in ("metonym", "capital") and re.match(r"^\s+(?:in|of)\s+[A-Z]", s[m.end:]):
                 continue  # "the Chancellery in Tallinn" is Estonia's, not Germany's

@@ -186,9 +186,10 @@ class Lexicon:
                                                     f"{name}: [holders] subject_matter_verbs")
         self.non_speakers = _words(holders.get("non_speakers", []))
         documents = [re.escape(w).replace(r"\ ", r"\s+") for w in holders.get("documents", [])]
-        self.document_of = self.document_says = None
+        self.document_of = self.document_says = self.document_noun = None
         if documents:
             nouns = "|".join(sorted(documents, key=len, reverse=True))
+            self.document_noun = re.compile(rf"\b(?:{nouns})\b", re.IGNORECASE)
             self.document_of = re.compile(rf"\b(?:{nouns})\s+(?:of|by|from|issued\s+by|adopted\s+by)\s+(?:the\s+)?$",
                                           re.IGNORECASE)
             self.document_says = re.compile(
