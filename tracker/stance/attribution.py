@@ -71,6 +71,25 @@ def _passive_agent(holders: list["Holder"], s: str, cue: int, lexicon: Lexicon) 
     return first if first is not None and _joined(s[by.end():first.start], lexicon) else None
 
 
+_OF_AFTER = re.compile(r"([\w-]+)\s+of\s+(?:the\s+)?", re.IGNORECASE)
+
+
+def _owner_after(holders: list["Holder"], s: str, cue: int, lexicon: Lexicon) -> "list[Holder] | None":
+    """The owners of a stance noun named after it ("the willingness of Britain and France")."""
+    m = _OF_AFTER.match(s, cue)
+    if m is None or m.group(1).lower() not in lexicon.possessed_cues:
+        return None
+    first = next((h for h in holders if h.start == m.end()), None)
+    if first is None:
+        return None
+    kept = [first]
+    for h in sorted((h for h in holders if h.start > first.start), key=lambda h: h.start):
+        if not _joined(s[kept[-1].end:h.start], lexicon):
+            break
+        kept.append(h)
+    return kept
+
+
 @dataclass
 class Holder:
     start: int
@@ -101,6 +120,9 @@ def governing_holders(holders: list[Holder], s: str, cue: int, lexicon: Lexicon,
                 break
             kept.append(h)  # "by German Chancellor Olaf Scholz", "by Germany and Poland"
         return kept, False
+    owner = _owner_after(holders, s, cue, lexicon)
+    if owner is not None:  # "welcomed the willingness of Britain and France": theirs
+        return owner, False
     before = [h for h in holders if h.start < cue]
     if not before and _unnamed_subject(s, max(0, cue - 120), cue):
         return [], False  # "Several NATO members are considering sending soldiers, Fico said": not Slovakia's
@@ -254,6 +276,16 @@ def document_issuer(s: str, mentions, lexicon: Lexicon, gazetteer=None, on=None)
     """The actor whose document the sentence names ("the final declaration of the NATO summit")."""
     if lexicon.document_of is None or lexicon.document_noun.search(s) is None:
         return None
+    return _issuer(s, mentions, lexicon, gazetteer, on)
+
+
+def document_name(s: str, lexicon: Lexicon) -> str:
+    """The document's noun as the sentence names it ("declaration"), for a claim's speaker."""
+    m = lexicon.document_noun.search(s) if lexicon.document_noun is not None else None
+    return m.group(0).lower() if m else "document"
+
+
+def _issuer(s: str, mentions, lexicon: Lexicon, gazetteer, on) -> tuple[str, ...] | None:
     for n, m in enumerate(mentions):
         if lexicon.document_of.search(s[max(0, m.start - 60):m.start]):
             seat = mentions[n + 1] if n + 1 < len(mentions) else None

@@ -21,7 +21,8 @@ from datetime import date
 
 from tracker.models import Claim
 from tracker.stance.attribution import (REPORTING, TITLE_WORDS, WORD, Holder, QuoteSpeaker, closing_role,
-                                         closing_speaker, document_issuer, document_speaks, governing_holders,
+                                         closing_speaker, document_issuer, document_name, document_speaks,
+                                         governing_holders,
                                          on_record, opens_quotation,
                                          pundit_reports, quote_speaker, wills)
 from tracker.stance.classifier import ClauseInput, StanceClassifier
@@ -100,6 +101,7 @@ class _DocState:
     emitted: set = field(default_factory=set)  # (actor, topic, stance), sentence: a repeated title counts once
     surnames: dict[str, object] = field(default_factory=dict)  # "Sullivan" -> the Mention of "Jake Sullivan"
     document: tuple[str, ...] | None = None  # the issuer of the document last named ("declaration of NATO")
+    document_sentence: str = ""  # the sentence that named it: evidence of who speaks
 
 
 def extract_claims(
@@ -124,7 +126,9 @@ def extract_claims(
     for sentence in sentences:
         s = sentence.text
         mentions = _with_surnames(s, gazetteer.find_mentions(s, on=published), state)
-        state.document = document_issuer(s, mentions, lexicon, gazetteer, published) or state.document
+        issuer = document_issuer(s, mentions, lexicon, gazetteer, published)
+        if issuer:
+            state.document, state.document_sentence = issuer, s
         live: dict[str, list[tuple[int, int, bool]]] = {}
         for topic in topics:
             reach = int(getattr(topic.topic, "context_sentences", 2))
@@ -173,7 +177,8 @@ def extract_claims(
                              if not topic.is_subject_matter(h, s) or wills(s, h.end, lexicon)]
                 if not t_holders and state.document and sentence.index in by_document:
                     # '"We will continue to support it on its irreversible path ...," the declaration says'
-                    t_holders = [Holder(len(s), len(s), state.document, by_document[sentence.index], "document")]
+                    t_holders = [Holder(len(s), len(s), state.document, document_name(state.document_sentence, lexicon),
+                                        "document")]
                 in_clause = [(a, b, contrary) for a, b, contrary in live[topic.id] if clause.start <= a < clause.end]
                 anchors = [(a - offset, b - offset) for a, b, _ in in_clause]
                 if not anchors and not _back_referenced(c_text, topic, lexicon, state, sentence.index, live, clause,
@@ -204,6 +209,8 @@ def extract_claims(
                         seen.add(key)
                         state.emitted.add((key, s))
                         evidence = f"{s} […] {quote.attribution}" if holder.via == "quote" else s
+                        if holder.via == "document" and state.document_sentence != s:
+                            evidence = f"{s} […] {state.document_sentence}"  # who the document is
                         claims.append(Claim(
                             actor=code, topic=topic.id, stance=stance,
                             confidence=round(max(confidence, 0.1), 2), evidence=evidence,
@@ -445,8 +452,9 @@ def _oblique(s: str, start: int, end: int, lexicon: Lexicon) -> bool:
     if governor in lexicon.subordinators:
         return True  # "only if the United States provides...": the condition's subject
     if governor in lexicon.prepositions:
-        if governor == "of" and i > 0 and lexicon.roles.fullmatch(raw[i - 1].lower()):
-            return False  # "the leaders of France and Britain said"
+        if governor == "of" and i > 0 and (lexicon.roles.fullmatch(raw[i - 1].lower())
+                                           or raw[i - 1].lower() in lexicon.possessed_cues):
+            return False  # "the leaders of France and Britain said", "the willingness of Britain"
         if governor == "with" and re.match(r"^(?:'s\s+)?\s*\w+ing\b", s[end:]):
             return False  # absolute construction: "with Germany throwing its weight behind"
         context = [w.lower() for w in raw[max(0, i - 3):i] if w not in ",;"]
