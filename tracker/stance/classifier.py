@@ -66,7 +66,9 @@ class RuleClassifier:
         hits = [h for h in hits if not _governed_by_attitude(h, hits, clause.text, self.lexicon)]
         if not hits:
             return None
-        best = max(hits, key=lambda h: (_rank(h), h.start))
+        # On equal weight the later cue decides, except that a refusal by negation ("would not deploy")
+        # beats a hedge beside it ("..., calling the debate premature").
+        best = max(hits, key=lambda h: (_rank(h), h.negated and h.stance == "oppose", h.start))
         stance = best.stance
         conditioned = stance != "conditional" and self.lexicon.has_condition(clause.text) and (
             stance == "support" or best.negated)
