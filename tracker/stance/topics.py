@@ -64,6 +64,9 @@ class Topic:
         "standalone" spans count by themselves. "contrary" spans name the
         opposite of the topic: backing them is opposing the topic.
         """
+        any_phrase = self._patterns.get("any")
+        if any_phrase is not None and any_phrase.search(text) is None:
+            return []  # most sentences: one scan instead of four
         excluded = [(m.start(), m.end()) for m in _finditer(self._patterns.get("exclude"), text)]
         starts = [start for start, _ in excluded]
         found = []
@@ -224,6 +227,7 @@ def _build_topic(topic_id: str, label: str, description: str, context: int, valu
         "require_any": phrase_pattern(values["require_any"]),
         "require_also": phrase_pattern(values["require_also"]),
         "back_reference": phrase_pattern(values["back_references"]),
+        "any": phrase_pattern(values["anchors"] + values["standalone_anchors"] + values["contrary"]),
     }
     return Topic(id=topic_id, label=label, description=description, context_sentences=context, located=located,
                  _patterns=patterns, languages=languages or {}, **values)
