@@ -197,6 +197,8 @@ def extract_claims(
                 if decision.cue_start is not None:
                     t_holders, reported = governing_holders(t_holders, s, offset + decision.cue_start, lexicon,
                                                             decision.stance)
+                if reported and _speculates(s, t_holders, offset + decision.cue_start, lexicon):
+                    continue  # "Simonyte said that Moscow would consider this a provocation": a guess
                 stance = decision.stance
                 if in_clause and all(contrary for _, _, contrary in in_clause) and stance != "conditional":
                     stance = "oppose" if stance == "support" else "support"  # backing neutrality opposes membership
@@ -238,6 +240,14 @@ def _refers_back_to_any(s: str, topics: list[TopicMatcher], state: _DocState, in
     """Does a sentence without anchors point back to a topic anchored just before it?"""
     recent = [t for t in topics if index_ok(state, t, index, lexicon)]
     return bool(recent) and (any(t.refers_back(s) for t in recent) or _elliptical_stance(s, lexicon))
+
+
+def _speculates(s: str, holders: list[Holder], cue: int, lexicon: Lexicon) -> bool:
+    """Is what a reporter says of the holders a guess ("Moscow would consider ...")?"""
+    if not lexicon.speculative or not holders:
+        return False
+    start = min(h.end for h in holders)
+    return start <= cue and any(w.lower() in lexicon.speculative for w in WORD.findall(s[start:cue + 12]))
 
 
 _ELLIPSIS_REACH = 2  # sentences back

@@ -195,6 +195,7 @@ class Lexicon:
             self.document_says = re.compile(
                 rf"(?:[\"”»]\s*,?\s*(?:the\s+)?(?:\w+\s+)?(?:{nouns}|it|text)\s+(?:reads|says|said|states|stated|adds|added|"
                 rf"notes|noted)\b|\baccording\s+to\s+(?:the\s+)?(?:\w+\s+){{0,2}}(?:{nouns})\b)", re.IGNORECASE)
+        self.speculative = _words(holders.get("speculative", []))
         imputing = holders.get("imputing", [])
         self.imputing = compile_phrases(imputing, f"{name}: [holders] imputing") if imputing else None
         self.person_pronouns = _words(holders.get("person_pronouns", []))
