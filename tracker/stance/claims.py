@@ -46,6 +46,7 @@ _NOT_NAME_WORDS = frozenset(
     Institute Center Centre Foundation Council Sources Source Quote Background Photo Read More Stories""".split()
 )
 LEAD_SENTENCES = 3
+_CONTENT_FOLLOWS = re.compile(r"\s+(?:(?:on|of|about|for)\s+[\"“]?\w+ing\b|to\s+(?!Ukraine|Kyiv)\w+)", re.IGNORECASE)
 _OBJECT_FOLLOWS = re.compile(r"\s+(?:in|at|on|with|to|of)\b", re.IGNORECASE)
 _VERB_AFTER = re.compile(r"(?:\s+[A-Z][\w’'-]+)*\s+(?:has\s+|had\s+|have\s+|was\s+|were\s+)?[a-z]+(?:ed|s)\b")
 _RELATIVE_SUBJECT = re.compile(r",\s+(?:which|who)\s+(?:has\s+|have\s+|had\s+|still\s+|also\s+)?[a-z]+(?:s|ed)\b")
@@ -85,8 +86,9 @@ class TopicMatcher:
         return self.require.fullmatch(sentence[holder.start:holder.end]) is not None
 
     def refers_back(self, clause: str) -> bool:
-        if self.topic.find_back_references(clause) or self.back_references.search(clause) is not None:
-            return True
+        if any(not _CONTENT_FOLLOWS.match(clause, sp.end) for sp in self.topic.find_back_references(clause)) \
+                or any(not _CONTENT_FOLLOWS.match(clause, m.end()) for m in self.back_references.finditer(clause)):
+            return True  # "the proposal on creating a security mechanism" says what it is: no back-reference
         return self.elliptical is not None and any(
             not _OBJECT_FOLLOWS.match(clause, m.end()) for m in self.elliptical.finditer(clause))
 
