@@ -154,6 +154,7 @@ def extract_claims(
         seen: set[tuple[str, str, str]] = set()
         clauses = split_clauses(s, lexicon.clause_splitter, lexicon.fronted)
         closing = closing_speaker(s, holders) if len(clauses) > 1 else None
+        opening = _opening_source(s, holders) if len(clauses) > 1 else None
         office = closing_role(s, lexicon)  # "..., premier says": the office speaks, unnamed
         previous: list[Holder] = []  # the holders of the clause before, in this sentence
         for clause in clauses:
@@ -169,6 +170,8 @@ def extract_claims(
             previous = c_holders
             if not c_holders and closing is not None and closing.start >= clause.end:
                 c_holders = [closing]  # "It's too early ..., as Russia is ..., Kallas said": her words
+            if not c_holders and opening is not None and opening.end <= clause.start:
+                c_holders = [opening]  # "According to the French leader, ..., but such a scenario cannot be ruled out"
             quote = quoted.get(sentence.index)
             if not c_holders and quote is not None:
                 c_holders = [quote.holder]  # a sentence inside a quotation its speaker closes
@@ -242,6 +245,15 @@ def _refers_back_to_any(s: str, topics: list[TopicMatcher], state: _DocState, in
     """Does a sentence without anchors point back to a topic anchored just before it?"""
     recent = [t for t in topics if index_ok(state, t, index, lexicon)]
     return bool(recent) and (any(t.refers_back(s) for t in recent) or _elliptical_stance(s, lexicon))
+
+
+_ACCORDING_TO = re.compile(r"^\W*according\s+to\s+((?:the\s+)?)", re.IGNORECASE)
+
+
+def _opening_source(s: str, holders: list[Holder]) -> Holder | None:
+    """The source a sentence opens with ("According to the French leader, ..."): it speaks every clause."""
+    m = _ACCORDING_TO.match(s)
+    return next((h for h in holders if h.start in (m.start(1), m.end())), None) if m else None
 
 
 def _speculates(s: str, holders: list[Holder], cue: int, lexicon: Lexicon) -> bool:
@@ -464,6 +476,8 @@ def _oblique(s: str, start: int, end: int, lexicon: Lexicon) -> bool:
     if governor in lexicon.subordinators:
         return True  # "only if the United States provides...": the condition's subject
     if governor in lexicon.prepositions:
+        if governor == "to" and i > 0 and raw[i - 1].lower() == "according":
+            return False  # "according to the Kremlin": the source speaks
         if governor == "of" and i > 0 and (lexicon.roles.fullmatch(raw[i - 1].lower())
                                            or raw[i - 1].lower() in lexicon.possessed_cues):
             return False  # "the leaders of France and Britain said", "the willingness of Britain"

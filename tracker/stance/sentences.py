@@ -109,7 +109,7 @@ def split_clauses(sentence: str, splitter: re.Pattern[str], fronted: re.Pattern[
     cuts = list(splitter.finditer(sentence))
     if fronted is not None:
         opener = fronted.match(sentence.lstrip("“\"'( "))
-        comma = sentence.find(",") if opener else -1
+        comma = _clause_comma(sentence) if opener else -1
         if comma > 0:
             cuts.append(re.compile(r",\s*").match(sentence, comma))
             cuts.sort(key=lambda m: m.start())
@@ -122,6 +122,21 @@ def split_clauses(sentence: str, splitter: re.Pattern[str], fronted: re.Pattern[
     if sentence[start:].strip(" ,;:.–—-"):
         clauses.append(Clause(start, len(sentence), sentence[start:]))
     return clauses or [Clause(0, len(sentence), sentence)]
+
+
+_WORD_BEFORE = re.compile(r"([\w.’'-]+)\s*$")
+_LIST_GOES_ON = re.compile(r",\s+(?:and|or|the|[A-Z])")
+
+
+def _clause_comma(sentence: str) -> int:
+    """The comma that ends a fronted clause: the first one that does not continue a list of
+    names ("While France, the U.K., and several other countries voiced support, ...")."""
+    for m in re.finditer(",", sentence):
+        before = _WORD_BEFORE.search(sentence, 0, m.start())
+        if before and before.group(1)[:1].isupper() and _LIST_GOES_ON.match(sentence, m.start()):
+            continue
+        return m.start()
+    return -1
 
 
 def trie_pattern(words: Iterable[str]) -> str:
