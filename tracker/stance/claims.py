@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from tracker.models import Claim
+from tracker.stance.actors import Mention, Official
 from tracker.stance.attribution import (REPORTING, TITLE_WORDS, WORD, Holder, QuoteSpeaker, closing_role,
                                          closing_speaker, document_issuer, document_name, document_speaks,
                                          governing_holders,
@@ -139,11 +140,13 @@ def extract_claims(
                               if not _placed_elsewhere(s, sp[1], mentions, topic.topic, lexicon)]
         if not any(live.values()) and not _refers_back_to_any(s, topics, state, sentence.index, lexicon):
             _, persons = _analyse_mentions(s, mentions, lexicon, persons_only=True)
+            persons = _learn_officials(s, mentions, persons, lexicon, state)
             subject = _subject_person(s, persons)  # nothing to claim here; only follow who speaks
             if subject is not None:
                 state.last_person = subject
             continue
         holders, persons = _analyse_mentions(s, mentions, lexicon)
+        persons = _learn_officials(s, mentions, persons, lexicon, state)
         if _asks(s):  # "Will Germany send troops to Ukraine?": the writer asks; nobody takes a stance
             subject = _subject_person(s, persons)
             if subject is not None:
@@ -312,6 +315,44 @@ _PASSIVE_AUXILIARIES = frozenset({"was", "were", "been", "being"})
 _PLACE_AFTER = re.compile(r"\s+(\w+)\s+")
 _NOT_PLACING = frozenset({"by", "from", "of", "for", "with", "than", "like", "against", "about", "after", "before",
                           "including", "among", "despite", "between", "over"})
+
+
+def _learn_officials(s: str, mentions, persons, lexicon: Lexicon, state: _DocState):
+    """Persons the gazetteer does not know but the article introduces by office ("Estonian Prime
+    Minister Kristen Michal", "Kristen Michal, Estonia's prime minister"): later in the article,
+    their surname speaks for that actor, and "he"/"she" point back to them."""
+    learned = []
+    for person in persons:
+        start, end, name, codes = person
+        if not codes and len(name.split()) >= 2:
+            office = _office_of(s, start, end, mentions, lexicon)
+            if office:
+                known = Official(name, (), "office named in the article", office[0], None, None, True, True)
+                state.surnames.setdefault(name.split()[-1], Mention(start, end, name, office, "official", (known,)))
+                person = (start, end, name, office)
+        learned.append(person)
+    return learned
+
+
+_POSSESSIVE = re.compile(r"^\s*(?:'s|’s)?\s*")
+_APPOSITION = re.compile(r",\s+(?:the\s+)?")
+
+
+def _office_of(s: str, start: int, end: int, mentions, lexicon: Lexicon) -> tuple[str, ...]:
+    """The actor whose office introduces a person named at [start, end), if any."""
+    for m in mentions:
+        if m.via not in ("adjective", "name", "people", "capital") or not m.codes:
+            continue
+        if m.end <= start and start - m.end <= 40:  # "Estonian Prime Minister Kristen Michal"
+            title = s[m.end:start]
+        elif m.start >= end and (a := _APPOSITION.match(s, end)) and a.end() == m.start:
+            title = s[m.end:m.end + 40].split(",")[0]  # "Kristen Michal, Estonia's prime minister,"
+        else:
+            continue
+        title = _POSSESSIVE.sub("", title, count=1).strip().lower()
+        if title and lexicon.roles.fullmatch(title) and not _non_speaker_before(s, start, lexicon, 6):
+            return tuple(m.codes)
+    return ()
 
 
 def _with_surnames(s: str, mentions: list, state: _DocState) -> list:
