@@ -480,8 +480,9 @@ def _chains(s: str, mentions, lexicon: Lexicon) -> list[list]:
                     m.via == "official" and REPORTING.match(s[m.end:]))):
                 chains.append([m])  # "...of NATO, U.S. Adviser Jake Sullivan said", "..., Sanchez said": a new subject
                 continue
-            if lexicon.list_joiner.fullmatch(between):
-                chains[-1].append(m)
+            if lexicon.list_joiner.fullmatch(between) and not ("," in between and m.via == "adjective"
+                                                               and _role_after(s, m.end, lexicon)):
+                chains[-1].append(m)  # not "for Ukraine, the Finnish president replied": a new subject
                 continue
         chains.append([m])
     return chains
@@ -522,6 +523,9 @@ def _oblique(s: str, start: int, end: int, lexicon: Lexicon) -> bool:
         if governor == "of" and i > 0 and (lexicon.roles.fullmatch(raw[i - 1].lower())
                                            or raw[i - 1].lower() in lexicon.possessed_cues):
             return False  # "the leaders of France and Britain said", "the willingness of Britain"
+        if governor == "in" and i > 0 and raw[i - 1].lower() in _BODIES and (i < 2 or raw[i - 2].lower() in (
+                "the", ",", "(") or raw[i - 1][:1].isupper()):
+            return False  # "the government in Rome has ruled out", "Officials in Berlin said"
         if governor == "with" and re.match(r"^(?:'s\s+)?\s*\w+ing\b", s[end:]):
             return False  # absolute construction: "with Germany throwing its weight behind"
         context = [w.lower() for w in raw[max(0, i - 3):i] if w not in ",;"]
@@ -536,6 +540,9 @@ def _oblique(s: str, start: int, end: int, lexicon: Lexicon) -> bool:
     if governor in lexicon.subject_openers or not governor[:1].isalpha() or not lexicon.object_after_verb:
         return False
     return True  # after a verb or noun: an object ("to assist Ukraine")
+
+
+_BODIES = frozenset({"government", "officials", "authorities", "leadership", "administration", "cabinet"})
 
 
 def _skippable(word: str, lexicon: Lexicon) -> bool:
@@ -668,6 +675,8 @@ def _back_referenced(c_text: str, topic: TopicMatcher, lexicon: Lexicon, state: 
         last = state.topic_anchor_sentence.get(topic.id)  # "Meloni said she was sceptical.": of what was just said
         return last is not None and index - last <= _ELLIPSIS_REACH
     if same_sentence:
+        if lexicon.fronted is not None and lexicon.fronted.match(s.lstrip("“\"'( ")):
+            return True  # "Asked about troops for Ukraine, the Finnish president replied: ...": its topic
         if named_holder and lexicon.contrast is not None and lexicon.contrast.search(s[:clause.start]):
             return True  # "..., while Germany has been more cautious": the same question, another holder
         return any(w.lower() in lexicon.back_pronouns for w in re.findall(r"[\w']+", c_text))

@@ -124,17 +124,24 @@ def split_clauses(sentence: str, splitter: re.Pattern[str], fronted: re.Pattern[
     return clauses or [Clause(0, len(sentence), sentence)]
 
 
-_WORD_BEFORE = re.compile(r"([\w.’'-]+)\s*$")
-_LIST_GOES_ON = re.compile(r",\s+(?:and|or|the|[A-Z])")
+_NAME_BEFORE = re.compile(r"([\w.’'-]+)\s*$")
+_NEXT_ITEM = re.compile(r",\s+([^,;:]*)")
+_LIST_WORDS = frozenset({"the", "and", "or"})
 
 
 def _clause_comma(sentence: str) -> int:
     """The comma that ends a fronted clause: the first one that does not continue a list of
     names ("While France, the U.K., and several other countries voiced support, ...")."""
     for m in re.finditer(",", sentence):
-        before = _WORD_BEFORE.search(sentence, 0, m.start())
-        if before and before.group(1)[:1].isupper() and _LIST_GOES_ON.match(sentence, m.start()):
-            continue
+        before = _NAME_BEFORE.search(sentence, 0, m.start())
+        item = _NEXT_ITEM.match(sentence, m.start())
+        words = item.group(1).split() if item else []
+        names = bool(words) and all(w[:1].isupper() or w.lower() in _LIST_WORDS for w in words)
+        name_first = bool(words) and (words[0][:1].isupper() or (words[0].lower() == "the" and len(words) > 1
+                                                                 and words[1][:1].isupper()))
+        listed = name_first and any(w.lower() in ("and", "or") for w in words[1:])  # "Germany, France and Italy agree"
+        if before and before.group(1)[:1].isupper() and (names or listed or (words and words[0].lower() in ("and", "or"))):
+            continue  # ", the U.K.," or ", and several other countries ...": the list goes on
         return m.start()
     return -1
 
