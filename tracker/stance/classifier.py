@@ -67,8 +67,13 @@ class RuleClassifier:
         if not hits:
             return None
         # On equal weight the later cue decides, except that a refusal by negation ("would not deploy")
-        # beats a hedge beside it ("..., calling the debate premature").
-        best = max(hits, key=lambda h: (_rank(h), h.negated and h.stance == "oppose", h.start))
+        # beats a hedge set apart from it by a comma ("..., calling the debate premature"); a brake on
+        # the refusal itself still makes it conditional ("does not support inviting Ukraine at this stage").
+        best = max(hits, key=lambda h: (_rank(h), h.start))
+        if best.stance == "conditional":
+            refusal = next((h for h in hits if h.negated and h.stance == "oppose" and _rank(h) == _rank(best)
+                            and h.end <= best.start and "," in clause.text[h.end:best.start]), None)
+            best = refusal or best
         stance = best.stance
         conditioned = stance != "conditional" and self.lexicon.has_condition(clause.text) and (
             stance == "support" or best.negated)
