@@ -524,7 +524,7 @@ def _oblique(s: str, start: int, end: int, lexicon: Lexicon) -> bool:
                                            or raw[i - 1].lower() in lexicon.possessed_cues):
             return False  # "the leaders of France and Britain said", "the willingness of Britain"
         if governor == "in" and i > 0 and raw[i - 1].lower() in _BODIES and (i < 2 or raw[i - 2].lower() in (
-                "the", ",", "(") or raw[i - 1][:1].isupper()):
+                "the", ",", "(") or raw[i - 2].lower() in TITLE_WORDS or raw[i - 1][:1].isupper()):
             return False  # "the government in Rome has ruled out", "Officials in Berlin said"
         if governor == "with" and re.match(r"^(?:'s\s+)?\s*\w+ing\b", s[end:]):
             return False  # absolute construction: "with Germany throwing its weight behind"
@@ -542,7 +542,7 @@ def _oblique(s: str, start: int, end: int, lexicon: Lexicon) -> bool:
     return True  # after a verb or noun: an object ("to assist Ukraine")
 
 
-_BODIES = frozenset({"government", "officials", "authorities", "leadership", "administration", "cabinet"})
+_BODIES = frozenset({"government", "officials", "authorities", "leadership", "administration", "cabinet", "ministry"})
 
 
 def _skippable(word: str, lexicon: Lexicon) -> bool:
