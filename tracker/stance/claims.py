@@ -141,14 +141,14 @@ def extract_claims(
         if not any(live.values()) and not _refers_back_to_any(s, topics, state, sentence.index, lexicon):
             _, persons = _analyse_mentions(s, mentions, lexicon, persons_only=True)
             persons = _learn_officials(s, mentions, persons, lexicon, state)
-            subject = _subject_person(s, persons)  # nothing to claim here; only follow who speaks
+            subject = _subject_person(s, persons, lexicon, mentions)  # nothing to claim here; only follow who speaks
             if subject is not None:
                 state.last_person = subject
             continue
         holders, persons = _analyse_mentions(s, mentions, lexicon)
         persons = _learn_officials(s, mentions, persons, lexicon, state)
         if _asks(s):  # "Will Germany send troops to Ukraine?": the writer asks; nobody takes a stance
-            subject = _subject_person(s, persons)
+            subject = _subject_person(s, persons, lexicon, mentions)
             if subject is not None:
                 state.last_person = subject
             continue
@@ -235,7 +235,7 @@ def extract_claims(
         for topic in topics:
             if live[topic.id]:
                 state.topic_anchor_sentence[topic.id] = sentence.index
-        subject = _subject_person(s, persons)
+        subject = _subject_person(s, persons, lexicon, mentions)
         if subject is not None:
             state.last_person = subject
     return claims
@@ -460,6 +460,8 @@ def _analyse_mentions(s: str, mentions, lexicon: Lexicon, *, persons_only: bool 
         words = match.group(1).split()
         if any(w.rstrip("'’s") in _NOT_NAME_WORDS or w in _NOT_NAME_WORDS for w in words):
             continue
+        if any(w.lower() in lexicon.articles or w.lower() in lexicon.prepositions for w in words):
+            continue  # German nouns are capitalised: "Ein Einsatz" is no person
         if any(p[0] <= match.start(1) < p[1] or match.start(1) <= p[0] < match.end(1) for p in persons):
             continue
         if any(m.start <= match.start(1) < m.end or match.start(1) <= m.start < match.end(1) for m in mentions):
@@ -623,7 +625,7 @@ def _resolve_pronoun_holder(c_text: str, offset: int, state: _DocState, persons,
     return []
 
 
-def _subject_person(s: str, persons) -> tuple[str, tuple[str, ...]] | None:
+def _subject_person(s: str, persons, lexicon: Lexicon, mentions=()) -> tuple[str, tuple[str, ...]] | None:
     """The person a following "he"/"she" most likely means: the speaker of a
     reporting verb, else the first person who is neither a possessor nor governed by a preposition."""
     best = None
@@ -633,17 +635,36 @@ def _subject_person(s: str, persons) -> tuple[str, tuple[str, ...]] | None:
             continue
         if REPORTING.match(s[end:]) or _SAID_BEFORE.search(s[:start]):
             return (name, codes)
-        if best is None and not _governed(s, start):
+        if best is None and not _governed(s, start, lexicon, mentions):
             best = (name, codes)
     return best
 
 
-def _governed(s: str, start: int) -> bool:
-    raw = WORD.findall(s[max(0, start - 120):start])
-    i = len(raw) - 1
-    while i >= 0 and (raw[i][:1].isupper() or raw[i].lower() in TITLE_WORDS or raw[i].lower() == "the"):
+_GOVERNORS_EN = frozenset({"to", "with", "by", "for", "of", "from", "and", "about", "on", "at", "after", "before",
+                           "despite"})
+
+
+def _governed(s: str, start: int, lexicon: Lexicon, mentions=()) -> bool:
+    """Is the person governed by a preposition (or, in English, "and")? Other languages walk back over
+    articles and actor adjectives too: "Vor dem Gespräch des ukrainischen Präsidenten Selenskyj"."""
+    english = lexicon.language == "en"
+    tokens = list(_TOKEN.finditer(s, max(0, start - 120), start))
+    i = len(tokens) - 1
+    while i >= 0:
+        word = tokens[i].group(0)
+        lower = word.lower()
+        if not english and lower in lexicon.prepositions:
+            return True  # a capitalised "Vor" opening the sentence still governs
+        skippable = word[:1].isupper() or lower in TITLE_WORDS or lower == "the" or (not english and (
+            lower in lexicon.articles or any(m.start <= tokens[i].start() < m.end for m in mentions)))
+        if not skippable:
+            break
         i -= 1
-    return i >= 0 and raw[i].lower() in {"to", "with", "by", "for", "of", "from", "and", "about", "on", "at", "after", "before", "despite"}
+    governors = _GOVERNORS_EN if english else lexicon.prepositions
+    return i >= 0 and tokens[i].group(0).lower() in governors
+
+
+_TOKEN = re.compile(r"[\w'’.-]+|[,;:()“”\"—–]")
 
 
 def _claim_speaker(holder: Holder, code: str, holders: list[Holder], clause, office: str | None) -> str | None:
