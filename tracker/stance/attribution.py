@@ -71,6 +71,16 @@ def _passive_agent(holders: list["Holder"], s: str, cue: int, lexicon: Lexicon) 
     return first if first is not None and _joined(s[by.end():first.start], lexicon) else None
 
 
+def _receivers(holders: list["Holder"], s: str, cue: int, lexicon: Lexicon) -> list["Holder"]:
+    """The holders after a reception phrase that contains the cue ("met with rejection in ...")."""
+    if lexicon.reception is None:
+        return []
+    for m in lexicon.reception.finditer(s):
+        if m.start() <= cue < m.end() + 30:
+            return [h for h in holders if h.start >= m.end() - 1]
+    return []
+
+
 _OF_AFTER = re.compile(r"([\w-]+)\s+of\s+(?:the\s+)?", re.IGNORECASE)
 
 
@@ -120,6 +130,9 @@ def governing_holders(holders: list[Holder], s: str, cue: int, lexicon: Lexicon,
                 break
             kept.append(h)  # "by German Chancellor Olaf Scholz", "by Germany and Poland"
         return kept, False
+    received = _receivers(holders, s, cue, lexicon)
+    if received:  # "Macron's push met with rejection in Berlin and Rome": theirs, not Macron's
+        return received, False
     owner = _owner_after(holders, s, cue, lexicon)
     if owner is not None:  # "welcomed the willingness of Britain and France": theirs
         return owner, False

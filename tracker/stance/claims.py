@@ -520,6 +520,9 @@ def _oblique(s: str, start: int, end: int, lexicon: Lexicon) -> bool:
     if governor in lexicon.subordinators:
         return True  # "only if the United States provides...": the condition's subject
     if governor in lexicon.prepositions:
+        if governor in lexicon.reception_prepositions and lexicon.reception is not None \
+                and lexicon.reception.search(s, 0, start) is not None:
+            return False  # "met with rejection in Berlin and Rome": the places that reject it
         if governor == "to" and i > 0 and raw[i - 1].lower() == "according":
             return False  # "according to the Kremlin": the source speaks
         if governor == "of" and i > 0 and (lexicon.roles.fullmatch(raw[i - 1].lower())

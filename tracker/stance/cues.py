@@ -196,6 +196,10 @@ class Lexicon:
                 rf"(?:[\"”»]\s*,?\s*(?:the\s+)?(?:\w+\s+)?(?:{nouns}|it|text)\s+(?:reads|says|said|states|stated|adds|added|"
                 rf"notes|noted)\b|\baccording\s+to\s+(?:the\s+)?(?:\w+\s+){{0,2}}(?:{nouns})\b)", re.IGNORECASE)
         self.speculative = _words(holders.get("speculative", []))
+        # "Macron's push met with rejection in Berlin and Rome": the places that receive it hold the stance
+        reception = holders.get("reception", [])
+        self.reception = compile_phrases(reception, f"{name}: [holders] reception") if reception else None
+        self.reception_prepositions = _words(holders.get("reception_prepositions", []))
         imputing = holders.get("imputing", [])
         self.imputing = compile_phrases(imputing, f"{name}: [holders] imputing") if imputing else None
         self.person_pronouns = _words(holders.get("person_pronouns", []))
