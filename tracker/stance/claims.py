@@ -152,8 +152,7 @@ def extract_claims(
             if subject is not None:
                 state.last_person = subject
             continue
-        time_cue = lexicon.find_time_cue(s)
-        said_at = estimate_said_at(time_cue, published, lexicon.months)
+        dated: list = []  # the sentence's time cue and date, found once a claim needs them
         seen: set[tuple[str, str, str]] = set()
         clauses = split_clauses(s, lexicon.clause_splitter, lexicon.fronted)
         closing = closing_speaker(s, holders) if len(clauses) > 1 else None
@@ -225,8 +224,9 @@ def extract_claims(
                             actor=code, topic=topic.id, stance=stance,
                             confidence=round(max(confidence, 0.1), 2), evidence=evidence,
                             speaker=None if reported else _claim_speaker(holder, code, holders, clause, office),
-                            time_cue=time_cue.text if time_cue else None,
-                            said_at=said_at, sentence_index=sentence.index, language=lexicon.language,
+                            time_cue=_dated(dated, s, published, lexicon)[0],
+                            said_at=_dated(dated, s, published, lexicon)[1], sentence_index=sentence.index,
+                            language=lexicon.language,
                         ))
             if c_holders:
                 state.last_holders = tuple(c for h in c_holders for c in h.codes)
@@ -285,6 +285,14 @@ def _elliptical_stance(text: str, lexicon: Lexicon) -> bool:
         return False
     text = _TRAILING_ATTRIBUTION.sub("", text)
     return any(_ELLIPSIS_TAIL.match(text[m.end():]) for m in lexicon.elliptical_stances.finditer(text))
+
+
+def _dated(dated: list, s: str, published: date | None, lexicon: Lexicon) -> tuple[str | None, str | None]:
+    """(time cue, said-at date) of a sentence, computed on first use and kept in `dated`."""
+    if not dated:
+        cue = lexicon.find_time_cue(s)
+        dated.extend((cue.text if cue else None, estimate_said_at(cue, published, lexicon.months)))
+    return dated[0], dated[1]
 
 
 _QUOTE_MARKS = re.compile(r"[\"“”„«»]")
