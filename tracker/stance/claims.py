@@ -699,8 +699,8 @@ def _back_referenced(c_text: str, topic: TopicMatcher, lexicon: Lexicon, state: 
     """Does the clause refer back to the topic ("the idea", "such plans"; "it" within the sentence)?"""
     same_sentence = any(a < clause.start for a, _, _ in live[topic.id])
     if topic.refers_back(c_text):
-        if same_sentence:
-            return True
+        if same_sentence or live[topic.id]:
+            return True  # "open to the idea but wants more details before committing troops": in the sentence
         last = state.topic_anchor_sentence.get(topic.id)
         return last is not None and index - last <= lexicon.back_reach
     if not same_sentence and _elliptical_stance(c_text, lexicon):
