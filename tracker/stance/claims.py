@@ -28,7 +28,7 @@ from tracker.stance.attribution import (REPORTING, TITLE_WORDS, WORD, Holder, Qu
                                          pundit_reports, quote_speaker, wills)
 from tracker.stance.classifier import ClauseInput, StanceClassifier
 from tracker.stance.cues import Lexicon, compile_phrases, estimate_said_at
-from tracker.stance.sentences import split_clauses, split_sentences
+from tracker.stance.sentences import PREDICATE, split_clauses, split_sentences
 
 _SAID_BEFORE = re.compile(r"\b(?:said|says|told|added|stated|according to)\s*$")
 _GENERIC_PERSON = re.compile(
@@ -154,7 +154,7 @@ def extract_claims(
             continue
         dated: list = []  # the sentence's time cue and date, found once a claim needs them
         seen: set[tuple[str, str, str]] = set()
-        clauses = split_clauses(s, lexicon.clause_splitter, lexicon.fronted)
+        clauses = split_clauses(s, lexicon.clause_splitter, lexicon.fronted, lexicon.new_subject)
         closing = closing_speaker(s, holders) if len(clauses) > 1 else None
         opening = _opening_source(s, holders) if len(clauses) > 1 else None
         office = closing_role(s, lexicon)  # "..., premier says": the office speaks, unnamed
@@ -489,6 +489,10 @@ def _chains(s: str, mentions, lexicon: Lexicon) -> list[list]:
             if between.strip() == "," and (_titles_a_speaker(m, mentions[n + 1:n + 2]) or (
                     m.via == "official" and REPORTING.match(s[m.end:]))):
                 chains.append([m])  # "...of NATO, U.S. Adviser Jake Sullivan said", "..., Sanchez said": a new subject
+                continue
+            if lexicon.new_subject is not None and lexicon.new_subject.match(s, prev.end) \
+                    and PREDICATE.search(s, 0, prev.start):
+                chains.append([m])  # "..., and Latvia is considering it": a clause of its own
                 continue
             if lexicon.list_joiner.fullmatch(between) and not ("," in between and m.via == "adjective"
                                                                and _role_after(s, m.end, lexicon)):

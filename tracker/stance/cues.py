@@ -168,6 +168,11 @@ class Lexicon:
         # "Germany is ready to lead a brigade in Lithuania, but has ruled out sending troops".
         shared = data.get("clauses", {}).get("shared_subject", [])
         self.shared_subject = compile_phrases(shared, f"{name}: [clauses] shared_subject") if shared else None
+        subject = data.get("clauses", {}).get("new_subject", [])
+        try:
+            self.new_subject = re.compile("|".join(f"(?:{p})" for p in subject), re.IGNORECASE) if subject else None
+        except re.error as exc:
+            raise ConfigError(f"{name}: [clauses] new_subject: {exc}; fix the regular expression") from None
         fronted = data.get("clauses", {}).get("fronted", [])
         self.fronted = compile_phrases(fronted, f"{name}: [clauses] fronted") if fronted else None
         holders = data.get("holders", {})

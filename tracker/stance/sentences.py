@@ -98,15 +98,22 @@ def split_sentences(text: str, abbreviations: frozenset[str] = frozenset()) -> l
     return sentences
 
 
-def split_clauses(sentence: str, splitter: re.Pattern[str], fronted: re.Pattern[str] | None = None) -> list[Clause]:
+def split_clauses(sentence: str, splitter: re.Pattern[str], fronted: re.Pattern[str] | None = None,
+                  new_subject: re.Pattern[str] | None = None) -> list[Clause]:
     """Cut a sentence at contrast and coordination markers (`splitter` matches them).
 
     A sentence that opens with a subordinator matched by `fronted` ("Despite
-    ..., X dismissed") is also cut at its first comma.
+    ..., X dismissed") is also cut at its first comma. `new_subject` matches a
+    coordination that opens a clause with a subject of its own (", and Latvia is
+    considering it"); it cuts only after a predicate, not inside a list of names
+    ("France, Britain, and Germany are ready").
     """
     clauses: list[Clause] = []
     start = 0
     cuts = list(splitter.finditer(sentence))
+    if new_subject is not None:
+        cuts += [m for m in new_subject.finditer(sentence) if PREDICATE.search(sentence, 0, m.start())]
+        cuts.sort(key=lambda m: m.start())
     if fronted is not None:
         opener = fronted.match(sentence.lstrip("“\"'( "))
         comma = _clause_comma(sentence) if opener else -1
@@ -124,6 +131,7 @@ def split_clauses(sentence: str, splitter: re.Pattern[str], fronted: re.Pattern[
     return clauses or [Clause(0, len(sentence), sentence)]
 
 
+PREDICATE = re.compile(r"\b(?!(?:and|or|the|of)\b)[a-z]{3,}\b")
 _NAME_BEFORE = re.compile(r"([\w.’'-]+)\s*$")
 _NEXT_ITEM = re.compile(r",\s+([^,;:]*)")
 _LIST_WORDS = frozenset({"the", "and", "or"})
