@@ -71,6 +71,17 @@ def _passive_agent(holders: list["Holder"], s: str, cue: int, lexicon: Lexicon) 
     return first if first is not None and _joined(s[by.end():first.start], lexicon) else None
 
 
+def _with_joined(first: "Holder", holders: list["Holder"], s: str, lexicon: Lexicon) -> list["Holder"]:
+    """`first` and the holders listed or apposed after it ("by German Chancellor Olaf Scholz",
+    "of Britain and France")."""
+    kept = [first]
+    for h in sorted((h for h in holders if h.start > first.start), key=lambda h: h.start):
+        if not _joined(s[kept[-1].end:h.start], lexicon):
+            break
+        kept.append(h)
+    return kept
+
+
 def _receivers(holders: list["Holder"], s: str, cue: int, lexicon: Lexicon) -> list["Holder"]:
     """The holders after a reception phrase that contains the cue ("met with rejection in ...")."""
     if lexicon.reception is None:
@@ -90,14 +101,7 @@ def _owner_after(holders: list["Holder"], s: str, cue: int, lexicon: Lexicon) ->
     if m is None or m.group(1).lower() not in lexicon.possessed_cues:
         return None
     first = next((h for h in holders if h.start == m.end()), None)
-    if first is None:
-        return None
-    kept = [first]
-    for h in sorted((h for h in holders if h.start > first.start), key=lambda h: h.start):
-        if not _joined(s[kept[-1].end:h.start], lexicon):
-            break
-        kept.append(h)
-    return kept
+    return _with_joined(first, holders, s, lexicon) if first is not None else None
 
 
 @dataclass
@@ -124,12 +128,7 @@ def governing_holders(holders: list[Holder], s: str, cue: int, lexicon: Lexicon,
     """
     agent = _passive_agent(holders, s, cue, lexicon)
     if agent is not None:  # "Macron's proposal was rejected by Germany": Germany rejects
-        kept = [agent]
-        for h in sorted((h for h in holders if h.start > agent.start), key=lambda h: h.start):
-            if not _joined(s[kept[-1].end:h.start], lexicon):
-                break
-            kept.append(h)  # "by German Chancellor Olaf Scholz", "by Germany and Poland"
-        return kept, False
+        return _with_joined(agent, holders, s, lexicon), False
     received = _receivers(holders, s, cue, lexicon)
     if received:  # "Macron's push met with rejection in Berlin and Rome": theirs, not Macron's
         return received, False
@@ -289,16 +288,6 @@ def document_issuer(s: str, mentions, lexicon: Lexicon, gazetteer=None, on=None)
     """The actor whose document the sentence names ("the final declaration of the NATO summit")."""
     if lexicon.document_of is None or lexicon.document_noun.search(s) is None:
         return None
-    return _issuer(s, mentions, lexicon, gazetteer, on)
-
-
-def document_name(s: str, lexicon: Lexicon) -> str:
-    """The document's noun as the sentence names it ("declaration"), for a claim's speaker."""
-    m = lexicon.document_noun.search(s) if lexicon.document_noun is not None else None
-    return m.group(0).lower() if m else "document"
-
-
-def _issuer(s: str, mentions, lexicon: Lexicon, gazetteer, on) -> tuple[str, ...] | None:
     for n, m in enumerate(mentions):
         if lexicon.document_of.search(s[max(0, m.start - 60):m.start]):
             seat = mentions[n + 1] if n + 1 < len(mentions) else None
@@ -307,7 +296,7 @@ def _issuer(s: str, mentions, lexicon: Lexicon, gazetteer, on) -> tuple[str, ...
             return tuple(m.codes)
     if gazetteer is None:
         return None
-    for m in _DOCUMENT_NOUN.finditer(s):
+    for m in _OF_BY_FROM.finditer(s):
         end = m.end()
         if not lexicon.document_of.search(s[max(0, end - 60):end]):
             continue
@@ -318,7 +307,13 @@ def _issuer(s: str, mentions, lexicon: Lexicon, gazetteer, on) -> tuple[str, ...
     return None
 
 
-_DOCUMENT_NOUN = re.compile(r"\b(?:of|by|from)\s+(?:the\s+)?", re.IGNORECASE)
+def document_name(s: str, lexicon: Lexicon) -> str:
+    """The document's noun as the sentence names it ("declaration"), for a claim's speaker."""
+    m = lexicon.document_noun.search(s) if lexicon.document_noun is not None else None
+    return m.group(0).lower() if m else "document"
+
+
+_OF_BY_FROM = re.compile(r"\b(?:of|by|from)\s+(?:the\s+)?", re.IGNORECASE)
 
 
 def document_speaks(s: str, lexicon: Lexicon) -> bool:

@@ -23,9 +23,8 @@ from tracker.models import Claim
 from tracker.stance.actors import Mention, Official
 from tracker.stance.attribution import (REPORTING, TITLE_WORDS, WORD, Holder, QuoteSpeaker, closing_role,
                                          closing_speaker, document_issuer, document_name, document_speaks,
-                                         governing_holders,
-                                         on_record, opens_quotation,
-                                         pundit_reports, quote_speaker, wills)
+                                         governing_holders, on_record, opens_quotation, pundit_reports,
+                                         quote_speaker, wills)
 from tracker.stance.classifier import ClauseInput, StanceClassifier
 from tracker.stance.cues import Lexicon, compile_phrases, estimate_said_at
 from tracker.stance.sentences import PREDICATE, split_clauses, split_sentences
@@ -125,7 +124,7 @@ def extract_claims(
     title = next((x.text for x in sentences[:5] if len(x.text.split()) >= 4), "")
     lead = [title, *(x.text for x in sentences[:LEAD_SENTENCES])]
     quoted = _quotations(sentences, gazetteer, lexicon, published)
-    by_document = _document_quotations(sentences, lexicon)
+    spoken_by_document = _document_quotations(sentences, lexicon)
     for sentence in sentences:
         s = sentence.text
         mentions = _with_surnames(s, gazetteer.find_mentions(s, on=published), state)
@@ -182,14 +181,14 @@ def extract_claims(
             for topic in topics:
                 t_holders = [h for h in c_holders
                              if not topic.is_subject_matter(h, s) or wills(s, h.end, lexicon)]
-                if not t_holders and state.document and sentence.index in by_document:
+                if not t_holders and state.document and sentence.index in spoken_by_document:
                     # '"We will continue to support it on its irreversible path ...," the declaration says'
                     t_holders = [Holder(len(s), len(s), state.document, document_name(state.document_sentence, lexicon),
                                         "document")]
                 in_clause = [(a, b, contrary) for a, b, contrary in live[topic.id] if clause.start <= a < clause.end]
                 anchors = [(a - offset, b - offset) for a, b, _ in in_clause]
-                if not anchors and not _back_referenced(c_text, topic, lexicon, state, sentence.index, live, clause,
-                                                                s, named):
+                if not anchors and not _back_referenced(c_text, topic, lexicon, state, sentence.index, live,
+                                                        clause, s, named):
                     continue
                 if not t_holders:
                     continue
@@ -217,6 +216,7 @@ def extract_claims(
                             continue
                         seen.add(key)
                         state.emitted.add((key, s))
+                        time_cue, said_at = _dated(dated, s, published, lexicon)
                         evidence = f"{s} […] {quote.attribution}" if holder.via == "quote" else s
                         if holder.via == "document" and state.document_sentence != s:
                             evidence = f"{s} […] {state.document_sentence}"  # who the document is
@@ -224,8 +224,7 @@ def extract_claims(
                             actor=code, topic=topic.id, stance=stance,
                             confidence=round(max(confidence, 0.1), 2), evidence=evidence,
                             speaker=None if reported else _claim_speaker(holder, code, holders, clause, office),
-                            time_cue=_dated(dated, s, published, lexicon)[0],
-                            said_at=_dated(dated, s, published, lexicon)[1], sentence_index=sentence.index,
+                            time_cue=time_cue, said_at=said_at, sentence_index=sentence.index,
                             language=lexicon.language,
                         ))
             if c_holders:
@@ -306,7 +305,7 @@ def _asks(s: str) -> bool:
 def _placed_elsewhere(s: str, end: int, mentions, topic, lexicon: Lexicon) -> bool:
     """Is the anchor ending at `end` placed in a country the topic is not about ("a brigade in
     Lithuania", "troops to Poland") when the topic is `located`?"""
-    if not getattr(topic, "located", False):
+    if not topic.located:
         return False
     m = _PLACE_AFTER.match(s, end)
     if m is None or m.group(1).lower() not in lexicon.prepositions or m.group(1).lower() in _NOT_PLACING:
@@ -398,18 +397,18 @@ def _quotations(sentences, gazetteer, lexicon: Lexicon, published: date | None) 
     return found
 
 
-def _document_quotations(sentences, lexicon: Lexicon) -> dict[int, str]:
-    """Sentence index -> "document", for sentences a document speaks: a quotation (of one or
-    several sentences) closed by '"..., " the document reads', or "according to the declaration"."""
-    found: dict[int, str] = {}
+def _document_quotations(sentences, lexicon: Lexicon) -> set[int]:
+    """Indexes of the sentences a document speaks: a quotation (of one or several sentences)
+    closed by '"..., " the document reads', or "according to the declaration"."""
+    found: set[int] = set()
     paragraphs: dict[int, list] = {}
     for sentence in sentences:
         paragraphs.setdefault(sentence.paragraph, []).append(sentence)
         if document_speaks(sentence.text, lexicon):
-            found[sentence.index] = "document"
+            found.add(sentence.index)
     for group in paragraphs.values():
-        if opens_quotation(group[0].text) and document_speaks(group[-1].text, lexicon):
-            found.update((sentence.index, "document") for sentence in group)
+        if opens_quotation(group[0].text) and group[-1].index in found:
+            found.update(sentence.index for sentence in group)
     return found
 
 
