@@ -41,7 +41,8 @@ _INNER_SUBJECT = re.compile(
     r"\b(?:which|what|how many|whichever)\s+(?:\w+\s+){0,2}?(?:countries|states|nations|allies|members|governments|"
     r"partners|leaders)\b", re.IGNORECASE)
 _UNNAMED_SUBJECT = re.compile(
-    r"\b(?:several|some|many|a number of|other|few|various|most|a group of|a handful of)\s+(?:[\w-]+\s+){0,4}?"
+    r"\b(?:(?:several|some|many|a number of|other|few|various|most|a group of|a handful of)\s+(?:[\w-]+\s+){0,4}?"
+    r"|(?:European|Western|Nordic|Scandinavian|Eastern|Central|Southern|allied|partner)\s+)"
     r"(?:countries|members|states|nations|allies|governments|partners)\s+(?:\w+\s+){0,2}?"
     r"(?:are|is|were|was|have|has|had|would|will|could|may|might|say|said)\b", re.IGNORECASE)
 _RELATIVE = re.compile(r",\s+(?:who|which)\s+(?!\w+\s+(?:said|says|told|added|stated)\b)")

@@ -542,8 +542,8 @@ def _oblique(s: str, start: int, end: int, lexicon: Lexicon) -> bool:
         if governor == "in" and i > 0 and raw[i - 1].lower() in _BODIES and (i < 2 or raw[i - 2].lower() in (
                 "the", ",", "(") or raw[i - 2].lower() in TITLE_WORDS or raw[i - 1][:1].isupper()):
             return False  # "the government in Rome has ruled out", "Officials in Berlin said"
-        if governor == "with" and re.match(r"^(?:'s\s+)?\s*\w+ing\b", s[end:]):
-            return False  # absolute construction: "with Germany throwing its weight behind"
+        if governor == "with" and _ABSOLUTE.match(s, end):
+            return False  # absolute construction: "with Germany throwing its weight behind", "with Germany and Poland cool on"
         context = [w.lower() for w in raw[max(0, i - 3):i] if w not in ",;"]
         if governor in lexicon.agent_prepositions and any(w in lexicon.agent_nouns for w in context):
             return False
@@ -556,6 +556,13 @@ def _oblique(s: str, start: int, end: int, lexicon: Lexicon) -> bool:
     if governor in lexicon.subject_openers or not governor[:1].isalpha() or not lexicon.object_after_verb:
         return False
     return True  # after a verb or noun: an object ("to assist Ukraine")
+
+
+# After "with" and a name (or a list of names), a participle or a predicate adjective makes the
+# names the subject of an absolute construction, not a companion.
+_ABSOLUTE = re.compile(r"(?:'s\s+)?(?:\s*(?:,|and|or)\s+(?:the\s+)?[A-Z][\w.’-]*(?:\s+[A-Z][\w.’-]*)*)*\s*"
+                       r"(?:\w+ing|cool|opposed|reluctant|sceptical|skeptical|ready|willing|wary|hesitant|open|keen"
+                       r"|prepared|against|in\s+favou?r)\b")
 
 
 _BODIES = frozenset({"government", "officials", "authorities", "leadership", "administration", "cabinet", "ministry"})
