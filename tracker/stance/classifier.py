@@ -61,7 +61,8 @@ class RuleClassifier:
     def classify(self, clause: ClauseInput) -> StanceDecision | None:
         hits = self.lexicon.find_cues(clause.text)
         first_holder = min((start for start, _ in clause.holders), default=0)
-        hits = [h for h in hits if not (h.needs_holder_before and h.start < first_holder)
+        hits = [h for h in hits if not (h.needs_holder_before and h.start < first_holder
+                                        and not _quoted_before(clause.text, h, first_holder))
                 and not _inside(h, clause.holders) and not _other_subject(clause.text, h, first_holder)]
         hits = [h for h in hits if not _governed_by_attitude(h, hits, clause.text, self.lexicon)]
         if not hits:
@@ -117,6 +118,17 @@ def _rank(hit: CueHit) -> int:
 
 def _inside(hit: CueHit, spans: tuple[Span, ...]) -> bool:
     return any(start <= hit.start and hit.end <= end for start, end in spans)
+
+
+_OPEN_QUOTE = re.compile(r"[\"“„«‘]")
+_CLOSE_QUOTE = re.compile(r"[\"”»’]")
+
+
+def _quoted_before(text: str, hit: CueHit, first_holder: int) -> bool:
+    """Is the cue inside a quotation that closes before its speaker is named ('"I will never
+    support it," Fico said')? The speaker's own words: the holder comes first in meaning."""
+    return _OPEN_QUOTE.search(text, 0, hit.start) is not None and \
+        _CLOSE_QUOTE.search(text, hit.end, first_holder) is not None
 
 
 _PRONOUN_BEFORE = re.compile(r"(?:^|[\s“\"])(?:he|she|they)\s+(?:\w+\s+)?$", re.IGNORECASE)

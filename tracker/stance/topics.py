@@ -21,7 +21,7 @@ from tracker.stance.actors import array_of_tables, labelled, string_list, trie_r
 
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _KEYS = {"id", "label", "description", "anchors", "standalone_anchors", "require_any", "require_also",
-         "back_references", "exclude", "contrary", "context_sentences", "located"}
+         "back_references", "exclude", "contrary", "brakes", "context_sentences", "located"}
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,9 @@ class Topic:
     back_references: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     contrary: tuple[str, ...] = ()
+    # A refusal with one of these in its clause is a brake on this topic, not a rejection:
+    # "an invitation is not on the agenda at this stage" (conditional).
+    brakes: tuple[str, ...] = ()
     context_sentences: int = 2
     # The topic happens where `require_any` names: an anchor placed in another country
     # ("a brigade in Lithuania") is not this topic.
@@ -106,6 +109,11 @@ class Topic:
         """Phrases such as "the idea" that point back to this topic when it was anchored just before."""
         return [TopicSpan(m.start(), m.end(), m.group(0), "back_reference")
                 for m in _finditer(self._patterns.get("back_reference"), text)]
+
+    def brakes_in(self, text: str) -> bool:
+        """Does `text` hold one of the topic's brakes ("at this stage", "while the war continues")?"""
+        pattern = self._patterns.get("brakes")
+        return pattern is not None and pattern.search(text) is not None
 
     def mentions(self, text: str) -> bool:
         """True when `text` anchors the topic by itself (a standalone phrase, or a tied anchor)."""
@@ -174,7 +182,7 @@ def parse_topics(data: dict[str, Any], path: Path) -> dict[str, Topic]:
 
 _LANGUAGE = re.compile(r"^[a-z]{2}$")
 _LANGUAGE_KEYS = {"anchors", "standalone_anchors", "require_any", "require_also", "back_references", "exclude",
-                  "contrary"}
+                  "contrary", "brakes"}
 
 
 def _parse_topic(item: Any, where: str) -> Topic:
@@ -198,6 +206,7 @@ def _parse_topic(item: Any, where: str) -> Topic:
         "back_references": string_list(t, "back_references", '["the idea", "the proposal"]'),
         "exclude": string_list(t, "exclude", '["Russian troops"]'),
         "contrary": string_list(t, "contrary", '["neutrality"]'),
+        "brakes": string_list(t, "brakes", '["at this stage", "while the war continues"]'),
     }
     located = t.get("located", bool, False, example="true")
     label = t.get("label", str, required=True, example='"European/Western troops on Ukrainian soil"').strip()
@@ -227,6 +236,7 @@ def _build_topic(topic_id: str, label: str, description: str, context: int, valu
         "require_any": phrase_pattern(values["require_any"]),
         "require_also": phrase_pattern(values["require_also"]),
         "back_reference": phrase_pattern(values["back_references"]),
+        "brakes": phrase_pattern(values["brakes"]),
         "any": phrase_pattern(values["anchors"] + values["standalone_anchors"] + values["contrary"]),
     }
     return Topic(id=topic_id, label=label, description=description, context_sentences=context, located=located,
