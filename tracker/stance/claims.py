@@ -621,6 +621,10 @@ def _thing_after(s: str, end: int, lexicon: Lexicon) -> bool:
     return bool(m and lexicon.things.match(tail[m.end():]))
 
 
+_PLURAL_GROUP = re.compile(r"\b(?:countries|allies|members|states|nations|governments|partners|leaders|capitals)\b",
+                           re.IGNORECASE)
+
+
 def _resolve_pronoun_holder(c_text: str, offset: int, state: _DocState, persons, lexicon: Lexicon,
                             index: int) -> list[Holder]:
     m = lexicon.person_pronoun.search(c_text)
@@ -643,6 +647,8 @@ def _resolve_pronoun_holder(c_text: str, offset: int, state: _DocState, persons,
             return [Holder(offset + m.start(), offset + m.end(), earlier[-1][3], earlier[-1][2], "pronoun")]
         return []
     a = lexicon.actor_pronouns.search(c_text)
+    if a and a.group(0).lower() == "they" and _PLURAL_GROUP.search(c_text, 0, a.start()):
+        return []  # "but key allies signalled they were not ready": they are the allies, unnamed
     if a and state.last_holders and index - state.last_holder_sentence <= 1:
         return [Holder(offset + a.start(), offset + a.end(), state.last_holders, state.last_holder_speaker, "pronoun")]
     return []
@@ -723,5 +729,8 @@ def _back_referenced(c_text: str, topic: TopicMatcher, lexicon: Lexicon, state: 
             return True  # "Asked about troops for Ukraine, the Finnish president replied: ...": its topic
         if named_holder and lexicon.contrast is not None and lexicon.contrast.search(s[:clause.start]):
             return True  # "..., while Germany has been more cautious": the same question, another holder
-        return any(w.lower() in lexicon.back_pronouns for w in re.findall(r"[\w']+", c_text))
+        words = re.findall(r"[\w']+", c_text)
+        if words and words[0].lower() == "that":
+            words = words[1:]  # ", and that he would not accept a deal": a complementiser, not a pronoun
+        return any(w.lower() in lexicon.back_pronouns for w in words)
     return False
