@@ -214,7 +214,8 @@ class Gazetteer:
     def with_language(self, data: dict[str, Any], path: Path) -> "Gazetteer":
         """This gazetteer plus a language pack's forms: [[actor]] names, adjectives, people,
         capitals and metonyms added to the actor of that code, [[official]] forms to that
-        person, [[group]] aliases, and [language] suffixes. ConfigError names the pack."""
+        person, [[group]] aliases, [language] suffixes and not_mentions (names of parties and papers
+        that contain a country's name). ConfigError names the pack."""
         name = str(path)
         actors = dict(self.actors)
         where_of = {code: f"config/actors.toml [[actor]] ({code})" for code in actors}
@@ -248,7 +249,9 @@ class Gazetteer:
             groups.append(group)
         suffixes = data.get("language", {}).get("suffixes", [])
         _check_forms(actors, tuple(groups), where_of, name)
-        return Gazetteer(actors=actors, groups=tuple(groups), not_mentions=self.not_mentions,
+        own = string_list(Table(data, name, set(data)), "not_mentions", '["La France insoumise"]')
+        return Gazetteer(actors=actors, groups=tuple(groups),
+                         not_mentions=tuple(dict.fromkeys((*self.not_mentions, *own))),
                          suffixes=tuple(sorted((str(x) for x in suffixes), key=len, reverse=True)))
 
 

@@ -63,7 +63,9 @@ def compile_phrases(phrases: list[str], where: str, *, flags: int = re.IGNORECAS
         return re.compile(r"(?!x)x")
     try:
         body = "|".join(compile_phrase(p) for p in sorted(phrases, key=len, reverse=True))
-        return re.compile(r"(?<![\w'’-])(?:" + body + r")(?![\w'’])", flags)
+        # an apostrophe inside a word ("Germany's", "won't", "l'envoi") joins it; a single quotation
+        # mark around the phrase does not ("called it 'highly inappropriate'")
+        return re.compile(r"(?<![\w-])(?<!\w['’])(?:" + body + r")(?![\w]|['’]\w)", flags)
     except re.error as exc:
         raise ConfigError(f"{where}: a phrase does not compile ({exc}); check the phrase syntax at the top of the file") from None
 
