@@ -210,9 +210,20 @@ def on_record(holders: list[Holder], c_text: str, s: str, lexicon: Lexicon) -> l
     """Holders minus those only unnamed sources or reports speak for: a clause framed by "it
     says", "according to sources" loses every holder but a named official; "Germany is
     reportedly ready" loses Germany."""
-    if lexicon.hearsay.search(c_text):
+    if lexicon.hearsay.search(c_text) or _framed_by_hearsay(c_text, s, lexicon):
         return [h for h in holders if h.via in ("official", "document")]
     return [h for h in holders if not _hearsay_after(s, h.end, lexicon)]
+
+
+def _framed_by_hearsay(c_text: str, s: str, lexicon: Lexicon) -> bool:
+    """Is a later clause still carried by the hearsay that opens the sentence ("Diplomats said
+    Britain was the most willing, while Germany and Italy were cautious"), having no verb of
+    saying of its own?"""
+    frame = lexicon.hearsay.search(s, 0, 80)
+    at = s.find(c_text)
+    if frame is None or at < frame.end() or frame.start() > 40:
+        return False
+    return not any(w.group(0).lower() in lexicon.reporting for w in _WORD_START.finditer(c_text))
 
 
 def wills(s: str, end: int, lexicon: Lexicon) -> bool:

@@ -48,7 +48,9 @@ _NOT_NAME_WORDS = frozenset(
 LEAD_SENTENCES = 3
 _CONTENT_FOLLOWS = re.compile(r"\s+(?:(?:on|of|about|for)\s+[\"“]?\w+ing\b|to\s+(?!Ukraine|Kyiv)\w+)", re.IGNORECASE)
 _OBJECT_FOLLOWS = re.compile(r"\s+(?:in|at|on|with|to|of)\b", re.IGNORECASE)
-_VERB_AFTER = re.compile(r"(?:\s+[A-Z][\w’'-]+)*\s+(?:has\s+|had\s+|have\s+|was\s+|were\s+)?[a-z]+(?:ed|s)\b")
+# A name followed by its verb (after an apposition: "Pete Hegseth, the US defence secretary, told")
+_VERB_AFTER = re.compile(r"(?:\s+[A-Z][\w’'-]+)*(?:,[^,;]{1,60},)?\s+(?:has\s+|had\s+|have\s+|was\s+|were\s+)?"
+                         r"(?:[a-z]+(?:ed|s)|said|told|wrote|spoke|made|gave|took|met|put|set)\b")
 _RELATIVE_SUBJECT = re.compile(r",\s+(?:which|who)\s+(?:has\s+|have\s+|had\s+|still\s+|also\s+)?[a-z]+(?:s|ed)\b")
 _SPEAKER_BEFORE_PRONOUN = re.compile(
     r"([A-Z][\w’'-]+)\s+(?:has\s+|had\s+)?(?:said|says|told\s+\w+|added|stated|insisted|stressed|noted|argued|"
@@ -575,8 +577,8 @@ def _skippable(word: str, lexicon: Lexicon) -> bool:
     lower = word.lower()
     if lower in ("'s", "’s", "both", "either", "neither") or lower in lexicon.articles:
         return True
-    if lower in lexicon.prepositions or lower in lexicon.subject_openers:
-        return False  # a capitalised "After" or "In" opening the sentence still governs
+    if lower in lexicon.prepositions or lower in lexicon.subject_openers or lower in lexicon.subordinators:
+        return False  # a capitalised "After", "In" or "If" opening the sentence still governs
     return word[:1].isupper() or lower in TITLE_WORDS or lexicon.roles.fullmatch(lower) is not None
 
 

@@ -148,6 +148,10 @@ class Lexicon:
         negation = data.get("negation", {})
         self.negators = _words(negation.get("words", []))
         self.negation_window = int(negation.get("window", 3))
+        restricted = negation.get("restricted", [])
+        # "instructors would not be taking part in combat": a refusal of a role, not of the deployment
+        self.restricted = re.compile(r"\W*(?:[\w'’-]+\W+){0,2}?(?:" + "|".join(compile_phrase(p) for p in restricted)
+                                     + r")(?!\w)", re.IGNORECASE) if restricted else None
         hedge = data.get("hedge", {})
         self.hedges = _words(hedge.get("words", []))
         self.hedge_window = int(hedge.get("window", 2))
@@ -273,6 +277,9 @@ class Lexicon:
         for start, end, group in kept:
             before = _last_words(clause[:start], max(self.negation_window, self.hedge_window))
             negated = group.negatable and self._negated(before)
+            if (negated or group.stance == "oppose") and self.restricted is not None \
+                    and self.restricted.match(clause, end):
+                continue
             hedged = group.hedgeable and any(w in self.hedges for w in before[-self.hedge_window:])
             stance = group.stance
             if negated:
