@@ -158,6 +158,7 @@ def extract_claims(
         clauses = split_clauses(s, lexicon.clause_splitter, lexicon.fronted, lexicon.new_subject)
         closing = closing_speaker(s, holders) if len(clauses) > 1 else None
         opening = _opening_source(s, holders) if len(clauses) > 1 else None
+        aside = _aside_speaker(s, holders) if len(clauses) > 1 else None
         office = closing_role(s, lexicon)  # "..., premier says": the office speaks, unnamed
         previous: list[Holder] = []  # the holders of the clause before, in this sentence
         for clause in clauses:
@@ -173,6 +174,8 @@ def extract_claims(
             previous = c_holders
             if not c_holders and closing is not None and closing.start >= clause.end:
                 c_holders = [closing]  # "It's too early ..., as Russia is ..., Kallas said": her words
+            if not c_holders and aside is not None and aside[1] <= clause.start:
+                c_holders = [aside[0]]  # "Germany will help, Merz said, but a deployment of German soldiers is not on the agenda"
             if not c_holders and opening is not None and opening.end <= clause.start:
                 c_holders = [opening]  # "According to the French leader, ..., but such a scenario cannot be ruled out"
             quote = quoted.get(sentence.index)
@@ -260,6 +263,19 @@ def _opening_source(s: str, holders: list[Holder]) -> Holder | None:
     """The source a sentence opens with ("According to the French leader, ..."): it speaks every clause."""
     m = _ACCORDING_TO.match(s)
     return next((h for h in holders if h.start in (m.start(1), m.end())), None) if m else None
+
+
+_ASIDE = re.compile(r",\s+((?:[A-Z][\w.’'-]+\s+){0,3}[A-Z][\w.’'-]+)\s+(?:said|says|added|stressed|insisted|told\s+\w+)\s*,")
+
+
+def _aside_speaker(s: str, holders: list[Holder]) -> tuple[Holder, int] | None:
+    """The speaker named in an aside in mid-sentence (", Merz said,"), and where the aside ends:
+    the clauses after it that name no holder are that speaker's words."""
+    m = _ASIDE.search(s)
+    if m is None:
+        return None
+    inside = [h for h in holders if m.start(1) <= h.start and h.end <= m.end(1)]
+    return (inside[0], m.end()) if inside else None
 
 
 def _speculates(s: str, holders: list[Holder], cue: int, lexicon: Lexicon) -> bool:
