@@ -157,6 +157,8 @@ def extract_claims(
         seen: set[tuple[str, str, str]] = set()
         clauses = split_clauses(s, lexicon.clause_splitter, lexicon.fronted, lexicon.new_subject)
         closing = closing_speaker(s, holders) if len(clauses) > 1 else None
+        if closing is None and len(clauses) > 1:
+            closing = _closing_pronoun(s, state, lexicon)  # '"I'm ready ..., but there must be a backstop," he said' 
         opening = _opening_source(s, holders) if len(clauses) > 1 else None
         aside = _aside_speaker(s, holders) if len(clauses) > 1 else None
         office = closing_role(s, lexicon)  # "..., premier says": the office speaks, unnamed
@@ -263,6 +265,25 @@ def _opening_source(s: str, holders: list[Holder]) -> Holder | None:
     """The source a sentence opens with ("According to the French leader, ..."): it speaks every clause."""
     m = _ACCORDING_TO.match(s)
     return next((h for h in holders if h.start in (m.start(1), m.end())), None) if m else None
+
+
+_QUOTE_CLOSE = re.compile(r"[\"”»]\s*,?\s*")
+
+
+def _closing_pronoun(s: str, state: _DocState, lexicon: Lexicon) -> Holder | None:
+    """The person a quotation's closing '..." he said' points back to, as the speaker of
+    the quotation's clauses."""
+    if state.last_person is None or lexicon.person_pronoun is None:
+        return None
+    for close in _QUOTE_CLOSE.finditer(s):
+        pronoun = lexicon.person_pronoun.match(s, close.end())
+        if pronoun is None:
+            continue
+        verb = re.match(r"\s+([\w'’]+)", s[pronoun.end():])
+        if verb and verb.group(1).lower() in lexicon.reporting:
+            name, codes = state.last_person
+            return Holder(pronoun.start(), pronoun.end(), codes, name, "pronoun") if codes else None
+    return None
 
 
 _ASIDE = re.compile(r",\s+((?:[A-Z][\w.’'-]+\s+){0,3}[A-Z][\w.’'-]+)\s+(?:said|says|added|stressed|insisted|told\s+\w+)\s*,")
