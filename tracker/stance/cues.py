@@ -240,6 +240,9 @@ class Lexicon:
             self.closing_role = re.compile(
                 rf"[,;]\s+(?:(?:the|its|their)\s+)?({roles})\s+(?:{verbs})\b(?:\s+[\w'’]+){{0,4}}\W*$", re.IGNORECASE)
         self.hearsay = compile_phrases(holders.get("hearsay", []), f"{name}: [holders] hearsay")
+        openers = holders.get("source_openers", ["according to"])
+        self.source_opener = re.compile(r"^\W*(?:" + "|".join(compile_phrase(p) for p in openers) + r")(?!\w)",
+                                        re.IGNORECASE) if openers else None
         self.hearsay_adverbs = compile_phrases(holders.get("hearsay_adverbs", []), f"{name}: [holders] hearsay_adverbs")
         back = data.get("back_references", {})
         self.back_reference_phrases = list(back.get("phrases", []))
