@@ -767,6 +767,10 @@ def _speaker_for(code: str, holders: list[Holder], clause) -> str | None:
     return (named or speaking)[0].speaker if speaking else None
 
 
+_SUBJECT_VERBS = frozenset("""is was would will could has had can should must does did remains remained
+    wants wanted plans planned intends intended stands stood""".split())
+
+
 def _back_referenced(c_text: str, topic: TopicMatcher, lexicon: Lexicon, state: _DocState, index: int,
                      live: dict, clause, s: str, named_holder: bool) -> bool:
     """Does the clause refer back to the topic ("the idea", "such plans"; "it" within the sentence)?"""
@@ -787,5 +791,8 @@ def _back_referenced(c_text: str, topic: TopicMatcher, lexicon: Lexicon, state: 
         words = re.findall(r"[\w']+", c_text)
         if words and words[0].lower() == "that":
             words = words[1:]  # ", and that he would not accept a deal": a complementiser, not a pronoun
-        return any(w.lower() in lexicon.back_pronouns for w in words)
+        # "it" as a subject ("said it was ready to help") is the holder, not the topic ("ruled it out")
+        return any(w.lower() in lexicon.back_pronouns and not (
+            w.lower() == "it" and i + 1 < len(words) and words[i + 1].lower() in _SUBJECT_VERBS)
+            for i, w in enumerate(words))
     return False
