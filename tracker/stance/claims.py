@@ -535,6 +535,10 @@ def _analyse_mentions(s: str, mentions, lexicon: Lexicon, *, persons_only: bool 
     return holders, persons
 
 
+_FINITE_AFTER = re.compile(r"\s+(?:did|does|do|has|have|had|is|are|was|were|will|would|could|can|cannot|should|must|"
+                           r"may|might|said|says|told|remains|remained|[a-z]+ed)\b")
+
+
 def _chains(s: str, mentions, lexicon: Lexicon) -> list[list]:
     """Mentions joined by commas/and/or ("Germany, Poland, and the Czech Republic") form one chain."""
     chains: list[list] = []
@@ -545,6 +549,9 @@ def _chains(s: str, mentions, lexicon: Lexicon) -> list[list]:
             if between.strip() == "," and (_titles_a_speaker(m, mentions[n + 1:n + 2]) or (
                     m.via == "official" and REPORTING.match(s[m.end:]))):
                 chains.append([m])  # "...of NATO, U.S. Adviser Jake Sullivan said", "..., Sanchez said": a new subject
+                continue
+            if between.strip() == "," and lexicon.language == "en" and _FINITE_AFTER.match(s, m.end):
+                chains.append([m])  # "Asked about troops for Ukraine, Sweden did not rule it out": a new subject
                 continue
             if lexicon.new_subject is not None and lexicon.new_subject.match(s, prev.end) \
                     and PREDICATE.search(s, 0, prev.start):
