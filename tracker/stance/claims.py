@@ -49,7 +49,8 @@ LEAD_SENTENCES = 3
 _CONTENT_FOLLOWS = re.compile(r"\s+(?:(?:on|of|about|for)\s+[\"“]?\w+ing\b|to\s+(?!Ukraine|Kyiv)\w+)", re.IGNORECASE)
 _OBJECT_FOLLOWS = re.compile(r"\s+(?:in|at|on|with|to|of)\b", re.IGNORECASE)
 # A name followed by its verb (after an apposition: "Pete Hegseth, the US defence secretary, told")
-_VERB_AFTER = re.compile(r"(?:\s+[A-Z][\w’'-]+)*(?:,[^,;]{1,60},)?\s+(?:has\s+|had\s+|have\s+|was\s+|were\s+)?"
+_VERB_AFTER = re.compile(r"(?:\s+[A-Z][\w’'-]+)*(?:\s+(?:administration|government|officials?|ministry|cabinet|spokes\w+))?"
+                         r"(?:,[^,;]{1,60},)?\s+(?:has\s+|had\s+|have\s+|was\s+|were\s+)?"
                          r"(?:[a-z]+(?:ed|s)|said|told|wrote|spoke|made|gave|took|met|put|set)\b")
 _RELATIVE_SUBJECT = re.compile(r",\s+(?:which|who)\s+(?:has\s+|have\s+|had\s+|still\s+|also\s+)?[a-z]+(?:s|ed)\b")
 _SPEAKER_BEFORE_PRONOUN = re.compile(
