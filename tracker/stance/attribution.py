@@ -206,22 +206,35 @@ def closing_speaker(s: str, holders: list[Holder]) -> Holder | None:
     return None
 
 
-def on_record(holders: list[Holder], c_text: str, s: str, lexicon: Lexicon) -> list[Holder]:
+def on_record(holders: list[Holder], c_text: str, s: str, lexicon: Lexicon, *, start: int = 0,
+              unnamed_source: bool = False) -> list[Holder]:
     """Holders minus those only unnamed sources or reports speak for: a clause framed by "it
-    says", "according to sources" loses every holder but a named official; "Germany is
-    reportedly ready" loses Germany."""
-    if lexicon.hearsay.search(c_text) or _framed_by_hearsay(c_text, s, lexicon):
+    says", "according to sources" (or, with `unnamed_source`, in a sentence that opens "According
+    to the Financial Times,") loses every holder but a named official; "Germany is reportedly
+    ready" loses Germany. `start`: where the clause starts in the sentence `s`."""
+    if unnamed_source or lexicon.hearsay.search(c_text) or _framed_by_hearsay(c_text, start, s, lexicon):
         return [h for h in holders if h.via in ("official", "document")]
     return [h for h in holders if not _hearsay_after(s, h.end, lexicon)]
 
 
-def _framed_by_hearsay(c_text: str, s: str, lexicon: Lexicon) -> bool:
+def opens_with_unnamed_source(s: str, holders: list[Holder], lexicon: Lexicon) -> bool:
+    """Does the sentence open with a source that is no actor ("According to the Financial Times,",
+    "Selon nos informations,", "Laut Medienberichten,")? Then it reports (see on_record)."""
+    m = lexicon.source_opener.match(s) if lexicon.source_opener is not None else None
+    if m is None:
+        return False
+    comma = s.find(",", m.end())
+    if comma < 0 or comma - m.end() > 80:
+        return False
+    return not any(m.end() <= h.start < comma for h in holders)
+
+
+def _framed_by_hearsay(c_text: str, start: int, s: str, lexicon: Lexicon) -> bool:
     """Is a later clause still carried by the hearsay that opens the sentence ("Diplomats said
     Britain was the most willing, while Germany and Italy were cautious"), having no verb of
     saying of its own?"""
     frame = lexicon.hearsay.search(s, 0, 80)
-    at = s.find(c_text)
-    if frame is None or at < frame.end() or frame.start() > 40:
+    if frame is None or start < frame.end() or frame.start() > 40:
         return False
     return not any(w.group(0).lower() in lexicon.reporting for w in _WORD_START.finditer(c_text))
 

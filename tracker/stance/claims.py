@@ -23,7 +23,8 @@ from tracker.models import Claim
 from tracker.stance.actors import Mention, Official
 from tracker.stance.attribution import (REPORTING, TITLE_WORDS, WORD, Holder, QuoteSpeaker, closing_role,
                                          closing_speaker, document_issuer, document_name, document_speaks,
-                                         governing_holders, on_record, opens_quotation, pundit_reports,
+                                         governing_holders, on_record, opens_quotation, opens_with_unnamed_source,
+                                         pundit_reports,
                                          quote_speaker, wills)
 from tracker.stance.classifier import ClauseInput, StanceClassifier
 from tracker.stance.cues import Lexicon, compile_phrases, estimate_said_at
@@ -162,7 +163,7 @@ def extract_claims(
             closing = _closing_pronoun(s, state, lexicon)  # '"I'm ready ..., but there must be a backstop," he said' 
         opening = _opening_source(s, holders) if len(clauses) > 1 else None
         aside = _aside_speaker(s, holders) if len(clauses) > 1 else None
-        reported = _unnamed_source(s, holders, lexicon)  # "According to the Financial Times, Germany is ready"
+        unnamed_source = opens_with_unnamed_source(s, holders, lexicon)  # "According to the Financial Times, ..."
         office = closing_role(s, lexicon)  # "..., premier says": the office speaks, unnamed
         previous: list[Holder] = []  # the holders of the clause before, in this sentence
         for clause in clauses:
@@ -185,9 +186,7 @@ def extract_claims(
             quote = quoted.get(sentence.index)
             if not c_holders and quote is not None:
                 c_holders = [quote.holder]  # a sentence inside a quotation its speaker closes
-            c_holders = on_record(c_holders, c_text, s, lexicon)
-            if reported:
-                c_holders = [h for h in c_holders if h.via in ("official", "document")]
+            c_holders = on_record(c_holders, c_text, s, lexicon, start=offset, unnamed_source=unnamed_source)
             c_holders = [h for h in c_holders if h.via == "official" or not pundit_reports(s, h.start, lexicon)]
             for topic in topics:
                 t_holders = [h for h in c_holders
@@ -269,19 +268,6 @@ def _opening_source(s: str, holders: list[Holder]) -> Holder | None:
     """The source a sentence opens with ("According to the French leader, ..."): it speaks every clause."""
     m = _ACCORDING_TO.match(s)
     return next((h for h in holders if h.start in (m.start(1), m.end())), None) if m else None
-
-
-def _unnamed_source(s: str, holders: list[Holder], lexicon: Lexicon) -> bool:
-    """Does the sentence open with a source that is no actor ("According to the Financial Times,",
-    "Selon nos informations,", "Laut Medienberichten,")? Then it reports; only a named official
-    in it speaks on record."""
-    m = lexicon.source_opener.match(s) if lexicon.source_opener is not None else None
-    if m is None:
-        return False
-    comma = s.find(",", m.end())
-    if comma < 0 or comma - m.end() > 80:
-        return False
-    return not any(m.end() <= h.start < comma for h in holders)
 
 
 _QUOTE_CLOSE = re.compile(r"[\"”»]\s*,?\s*")
