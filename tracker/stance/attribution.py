@@ -40,7 +40,10 @@ TITLE_WORDS = frozenset(
 _INNER_SUBJECT = re.compile(
     r"\b(?:which|what|how many|whichever)\s+(?:\w+\s+){0,2}?(?:countries|states|nations|allies|members|governments|"
     r"partners|leaders)\b", re.IGNORECASE)
+# An unnamed group after a preposition is no subject: "troops from European countries would be
+# unacceptable to Moscow" is Moscow's stance.
 _UNNAMED_SUBJECT = re.compile(
+    r"(?<!\bfrom )(?<!\bof )(?<!\bby )(?<!\bto )(?<!\bwith )(?<!\bamong )(?<!\bfor )(?<!\bagainst )"
     r"\b(?:(?:several|some|many|a number of|other|few|various|most|a group of|a handful of)\s+(?:[\w-]+\s+){0,4}?"
     r"|(?:European|Western|Nordic|Scandinavian|Eastern|Central|Southern|allied|partner|key|major|leading|fellow|"
     r"big|bigger|larger|smaller)\s+)"

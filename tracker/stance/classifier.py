@@ -64,7 +64,8 @@ class RuleClassifier:
         hits = [h for h in hits if not (h.needs_holder_before and h.start < first_holder
                                         and not _quoted_before(clause.text, h, first_holder))
                 and not _inside(h, clause.holders) and not _other_subject(clause.text, h, first_holder)]
-        hits = [h for h in hits if not _governed_by_attitude(h, hits, clause.text, self.lexicon)]
+        hits = [h for h in hits if not _governed_by_attitude(h, hits, clause.text, self.lexicon)
+                and not _asked(h, clause.text, self.lexicon)]
         if not hits:
             return None
         # On equal weight the later cue decides, except that a refusal by negation ("would not deploy")
@@ -110,6 +111,16 @@ def _governed_by_attitude(hit: CueHit, hits: list[CueHit], text: str, lexicon: L
                                      or w.lower() in _SCOPE_WORDS for w in between):
             return True
     return False
+
+
+def _asked(hit: CueHit, text: str, lexicon: Lexicon) -> bool:
+    """Is the cue inside an embedded question ("too early to say whether the Netherlands would
+    contribute")? A question asserts nothing; a comma closes it ("Tusk, asked whether Poland
+    would send troops, said it would not")."""
+    if lexicon.questions is None:
+        return False
+    return any(m.end() <= hit.start and "," not in text[m.end():hit.start]
+               for m in lexicon.questions.finditer(text, 0, hit.start))
 
 
 def _rank(hit: CueHit) -> int:

@@ -157,6 +157,8 @@ class Lexicon:
         self.hedge_window = int(hedge.get("window", 2))
         discussion = data.get("discussion", {}).get("phrases", [])
         self.discussion = compile_phrases(discussion, f"{name}: [discussion]") if discussion else None
+        questions = data.get("questions", {}).get("phrases", [])
+        self.questions = compile_phrases(questions, f"{name}: [questions]") if questions else None
         self.condition = compile_phrases(data.get("condition", {}).get("phrases", []), f"{name}: [condition]")
         try:
             self.clause_splitter = re.compile(
