@@ -47,7 +47,7 @@ _UNNAMED_SUBJECT = re.compile(
     r"\b(?:(?:several|some|many|a number of|other|few|various|most|a group of|a handful of)\s+(?:[\w-]+\s+){0,4}?"
     r"|(?:European|Western|Nordic|Scandinavian|Eastern|Central|Southern|allied|partner|key|major|leading|fellow|"
     r"big|bigger|larger|smaller)\s+)"
-    r"(?:countries|members|states|nations|allies|governments|partners)\s+(?:\w+\s+){0,2}?"
+    r"(?:countries|members|states|nations|allies|governments|partners|leaders)\s+(?:\w+\s+){0,2}?"
     r"(?:are|is|were|was|have|has|had|would|will|could|may|might|say|said)\b", re.IGNORECASE)
 _RELATIVE = re.compile(r",\s+(?:who|which)\s+(?!\w+\s+(?:said|says|told|added|stated)\b)")
 _THAT_BEFORE = re.compile(r"\b(?:that|whether)\s+(?:the\s+)?$", re.IGNORECASE)
