@@ -190,11 +190,11 @@ def _joined(between: str, lexicon: Lexicon) -> bool:
 def pundit_reports(s: str, start: int, lexicon: Lexicon) -> bool:
     """Is the holder inside what a pundit or former official says ("A former colonel said
     Germany must be ready"): a prescription, not the government's stance?"""
-    before = [w.lower() for w in WORD.findall(s[max(0, start - 160):start])]
+    before = [w.lower() for w in WORD.findall(lexicon.as_officials(s[max(0, start - 160):start]))]
     for i, word in enumerate(before):
         if word in lexicon.reporting and any(w in lexicon.non_speakers for w in before[max(0, i - 6):i]):
             return True  # "A former colonel said Germany must ..."
-    after = [w.lower() for w in WORD.findall(s[start:])]
+    after = [w.lower() for w in WORD.findall(lexicon.as_officials(s[start:]))]
     closing = next((i for i, w in enumerate(after) if w in lexicon.reporting), None)
     return closing is not None and len(after) - closing <= 12 and \
         any(w in lexicon.non_speakers for w in after[closing + 1:closing + 5])  # "..., says the former colonel."

@@ -314,7 +314,7 @@ _ELLIPSIS_REACH = 2  # sentences back
 # What may follow a stance that names no object: "she was sceptical.", "premature to talk about it"
 _ELLIPSIS_TAIL = re.compile(
     r"^(?:\s+(?:to|talk|talking|discuss|discussing|speak|speaking|speculate|decide|say|about|on|of|it|this|that|"
-    r"so|far|for|now|yet|too|as|well|either|at|the|moment|stage|time|being|still|also|such|a|move|step))*"
+    r"so|far|for|now|yet|too|as|well|either|at|the|moment|stage|time|being|still|also|such|a|move|step|in|advance))*"
     r"\s*[.,;:!?\"”’)»«“„]*\s*$", re.IGNORECASE)
 _TRAILING_ATTRIBUTION = re.compile(
     r"[,\"”]+\s*(?:he|she|they|[A-Z][\w.’'-]+(?:\s+[A-Z][\w.’'-]+)*)\s+(?:has\s+)?(?:said|says|told\s+\w+|added|stated)"
@@ -632,7 +632,7 @@ def _skippable(word: str, lexicon: Lexicon) -> bool:
 def _non_speaker_before(s: str, start: int, lexicon: Lexicon, n: int) -> bool:
     """Is the mention introduced as a non-speaker ("former president", "far-right")? A comma
     ends the introduction: "At a meeting with lawmakers, the French leader said"."""
-    words = _words_before(s, start, n)
+    words = [w.lower().replace("’", "'") for w in WORD.findall(lexicon.as_officials(s[max(0, start - 120):start]))][-n:]
     cut = max((i for i, w in enumerate(words) if w in (",", ";", ":", "(", ")")), default=-1)
     return any(w in lexicon.non_speakers or w.startswith("ex-") for w in words[cut + 1:])
 
@@ -640,7 +640,7 @@ def _non_speaker_before(s: str, start: int, lexicon: Lexicon, n: int) -> bool:
 def _role_after(s: str, end: int, lexicon: Lexicon):
     """The role noun that follows ("German Chancellor" -> "Chancellor"), False if a non-speaker
     one does ("German opposition leader"), None if neither."""
-    tail = s[end:end + 60]
+    tail = lexicon.as_officials(s[end:end + 60])
     tail = re.sub(r"^(?:'s|’s|')", "", tail)
     words = re.findall(r"[\w-]+", tail)[:4]
     for k in range(len(words)):

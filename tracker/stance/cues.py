@@ -198,6 +198,9 @@ class Lexicon:
         self.subject_matter_verbs = compile_phrases(holders.get("subject_matter_verbs", []),
                                                     f"{name}: [holders] subject_matter_verbs")
         self.non_speakers = _words(holders.get("non_speakers", []))
+        official_titles = holders.get("official_titles", [])
+        self.official_titles = compile_phrases(official_titles, f"{name}: [holders] official_titles") \
+            if official_titles else None
         documents = [re.escape(w).replace(r"\ ", r"\s+") for w in holders.get("documents", [])]
         self.document_of = self.document_says = self.document_noun = None
         if documents:
@@ -263,6 +266,11 @@ class Lexicon:
             self.time_patterns.append((kind, compile_phrases(_strings(item, "phrases", where), where)))
 
     # --- stance cues -------------------------------------------------------
+
+    def as_officials(self, text: str) -> str:
+        """`text` with titles that hold office despite a non-speaker word in them ("National
+        Security Adviser") written as "official", for the non-speaker checks."""
+        return self.official_titles.sub("official", text) if self.official_titles is not None else text
 
     def find_cues(self, clause: str) -> list[CueHit]:
         """Stance cues in a clause, strongest-first overlaps removed, with scope applied."""

@@ -116,7 +116,11 @@ def split_clauses(sentence: str, splitter: re.Pattern[str], fronted: re.Pattern[
         cuts.sort(key=lambda m: m.start())
     if fronted is not None:
         opener = fronted.match(sentence.lstrip("“\"'( "))
-        comma = _clause_comma(sentence) if opener else -1
+        comma = -1
+        if opener and opener.group(0).lower().endswith("ing"):
+            comma = _participle_comma(sentence)
+        if opener and comma < 0:
+            comma = _clause_comma(sentence)
         if comma > 0:
             cuts.append(re.compile(r",\s*").match(sentence, comma))
             cuts.sort(key=lambda m: m.start())
@@ -129,6 +133,22 @@ def split_clauses(sentence: str, splitter: re.Pattern[str], fronted: re.Pattern[
     if sentence[start:].strip(" ,;:.–—-"):
         clauses.append(Clause(start, len(sentence), sentence[start:]))
     return clauses or [Clause(0, len(sentence), sentence)]
+
+
+_MAIN_SUBJECT_AND_VERB = re.compile(
+    r",\s+((?:[\w.’'-]+\s+){1,6}?)(?:said|says|told|added|stated|insisted|stressed|announced|warned)\b")
+
+
+def _participle_comma(sentence: str) -> int:
+    """The comma that ends an opening participle phrase, which may hold commas of its own:
+    the last one before the main clause's subject and its verb of saying ("Speaking alongside
+    Zelensky, co-chaired with Britain, Starmer said ..."); -1 when there is none."""
+    found = -1
+    for m in _MAIN_SUBJECT_AND_VERB.finditer(sentence):
+        if "," not in m.group(1):
+            found = m.start()
+            break
+    return found
 
 
 PREDICATE = re.compile(r"\b(?!(?:and|or|the|of)\b)[a-z]{3,}\b")
