@@ -191,6 +191,8 @@ def extract_claims(
             for topic in topics:
                 t_holders = [h for h in c_holders
                              if not topic.is_subject_matter(h, s) or wills(s, h.end, lexicon)]
+                if not t_holders and c_holders and quote is not None:
+                    t_holders = [quote.holder]  # '"Ukraine's rightful place is in NATO. ...," Healey said': his words
                 if not t_holders and state.document and sentence.index in spoken_by_document:
                     # '"We will continue to support it on its irreversible path ...," the declaration says'
                     t_holders = [Holder(len(s), len(s), state.document, document_name(state.document_sentence, lexicon),
@@ -431,14 +433,29 @@ def _quotations(sentences, gazetteer, lexicon: Lexicon, published: date | None) 
         paragraphs.setdefault(sentence.paragraph, []).append(sentence)
     found: dict[int, QuoteSpeaker] = {}
     for group in paragraphs.values():
-        if len(group) < 2 or not opens_quotation(group[0].text):
-            continue
-        last = group[-1].text
-        holders, _ = _analyse_mentions(last, gazetteer.find_mentions(last, on=published), lexicon)
-        speaker = quote_speaker(last, holders, lexicon)
-        if speaker is not None:
-            found.update((sentence.index, speaker) for sentence in group[:-1])
+        # the quotation may open mid-paragraph: 'He was blunt. "Ukraine's place is in NATO. That
+        # has not changed," Healey said.'
+        opened = None
+        for k, sentence in enumerate(group):
+            if opens_quotation(sentence.text) and _CLOSE_THEN_SAID.search(sentence.text) is None:
+                opened = k if opened is None else opened
+                continue
+            if opened is None:
+                continue
+            last = sentence.text
+            holders, _ = _analyse_mentions(last, gazetteer.find_mentions(last, on=published), lexicon)
+            speaker = quote_speaker(last, holders, lexicon)
+            if speaker is not None:
+                found.update((s.index, speaker) for s in group[opened:k])
+                opened = None
+            elif _CLOSING_MARK.search(last):
+                opened = None  # closed without a speaker
     return found
+
+
+_CLOSING_MARK = re.compile(r"[\"”»]")
+# a quotation closed in the sentence that opens it: '"We are ready," Merz said.'
+_CLOSE_THEN_SAID = re.compile(r"[\"”»]\s*[,–—-]?\s*(?:[\w.’'-]+\s+){0,6}?(?:said|says|told|added|stated)\b")
 
 
 def _document_quotations(sentences, lexicon: Lexicon) -> set[int]:
