@@ -191,13 +191,19 @@ def extract_claims(
             for topic in topics:
                 t_holders = [h for h in c_holders
                              if not topic.is_subject_matter(h, s) or wills(s, h.end, lexicon)]
-                if not t_holders and c_holders and quote is not None:
-                    t_holders = [quote.holder]  # '"Ukraine's rightful place is in NATO. ...," Healey said': his words
                 if not t_holders and state.document and sentence.index in spoken_by_document:
                     # '"We will continue to support it on its irreversible path ...," the declaration says'
                     t_holders = [Holder(len(s), len(s), state.document, document_name(state.document_sentence, lexicon),
                                         "document")]
                 in_clause = [(a, b, contrary) for a, b, contrary in live[topic.id] if clause.start <= a < clause.end]
+                if not t_holders:
+                    # '"Ukraine's rightful place is in NATO. ...," Healey said', '"..., including that Ukraine's
+                    # path to NATO is irreversible," he told': the speaker's words (not what follows the
+                    # pronoun: '..." he added, referring to promises that Ukraine would join')
+                    speaker = quote.holder if quote is not None else _closing_pronoun(s, state, lexicon)
+                    if speaker is not None and (speaker.via != "pronoun"
+                                                or any(a < speaker.start for a, _, _ in in_clause)):
+                        t_holders = [speaker]
                 anchors = [(a - offset, b - offset) for a, b, _ in in_clause]
                 if not anchors and not _back_referenced(c_text, topic, lexicon, state, sentence.index, live,
                                                         clause, s, named):
