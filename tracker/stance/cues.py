@@ -58,6 +58,13 @@ def compile_phrase(phrase: str) -> str:
     return regex
 
 
+# French and Italian elide a word into the next one ("qu'aucun soldat", "l'envoi", "dell'invio"):
+# a phrase may start right after an elided article, pronoun or conjunction.
+_ELIDED = ("qu", "l", "d", "n", "s", "c", "j", "m", "t", "jusqu", "lorsqu", "puisqu", "quoiqu",
+           "un", "dell", "all", "nell", "sull", "dall", "quell", "quest", "po")
+_AFTER_ELISION = "|".join(rf"(?<=\b{w}')|(?<=\b{w}’)" for w in _ELIDED)
+
+
 def compile_phrases(phrases: list[str], where: str, *, flags: int = re.IGNORECASE) -> re.Pattern[str]:
     if not phrases:
         return re.compile(r"(?!x)x")
@@ -65,7 +72,7 @@ def compile_phrases(phrases: list[str], where: str, *, flags: int = re.IGNORECAS
         body = "|".join(compile_phrase(p) for p in sorted(phrases, key=len, reverse=True))
         # an apostrophe inside a word ("Germany's", "won't", "l'envoi") joins it; a single quotation
         # mark around the phrase does not ("called it 'highly inappropriate'")
-        return re.compile(r"(?<![\w-])(?<!\w['’])(?:" + body + r")(?![\w]|['’]\w)", flags)
+        return re.compile(r"(?<![\w-])(?:(?<!\w['’])|" + _AFTER_ELISION + r")(?:" + body + r")(?![\w]|['’]\w)", flags)
     except re.error as exc:
         raise ConfigError(f"{where}: a phrase does not compile ({exc}); check the phrase syntax at the top of the file") from None
 
