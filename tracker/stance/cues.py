@@ -296,7 +296,10 @@ class Lexicon:
         hits = []
         for start, end, group in kept:
             before = _last_words(clause[:start], max(self.negation_window, self.hedge_window))
-            negated = group.negatable and self._negated(before)
+            # a cue that opens with its own negation ("keine Soldaten", "no troops") is not negated
+            # again by the one of a cue listed before it ("keine Bodentruppen, keine Soldaten")
+            first = clause[start:end].split(maxsplit=1)[0].lower() if clause[start:end].strip() else ""
+            negated = group.negatable and first not in self.negators and self._negated(before)
             if (negated or group.stance == "oppose") and self.restricted is not None \
                     and self.restricted.match(clause, end):
                 continue
