@@ -335,7 +335,20 @@ def _elliptical_stance(text: str, lexicon: Lexicon) -> bool:
     if lexicon.elliptical_stances is None or lexicon.elliptical_stances.search(text) is None:
         return False
     text = _TRAILING_ATTRIBUTION.sub("", text)
-    return any(_ELLIPSIS_TAIL.match(text[m.end():]) for m in lexicon.elliptical_stances.finditer(text))
+    return any(_ELLIPSIS_TAIL.match(text[m.end():]) or _closing_attribution(text[m.end():], lexicon)
+               for m in lexicon.elliptical_stances.finditer(text))
+
+
+_QUOTE_THEN_COMMA = re.compile(r"^\s*[»\"”’]\s*[,–—-]\s*")
+
+
+def _closing_attribution(tail: str, lexicon: Lexicon) -> bool:
+    """Is the rest of the sentence only the quotation's attribution, in any language ('... »,
+    a déclaré Emmanuel Macron.')?"""
+    m = _QUOTE_THEN_COMMA.match(tail)
+    if m is None or len(tail) - m.end() > 120:
+        return False
+    return any(w.lower() in lexicon.reporting for w in re.findall(r"[\w'’-]+", tail[m.end():]))
 
 
 def _dated(dated: list, s: str, published: date | None, lexicon: Lexicon) -> tuple[str | None, str | None]:
