@@ -811,6 +811,8 @@ def _back_referenced(c_text: str, topic: TopicMatcher, lexicon: Lexicon, state: 
         last = state.topic_anchor_sentence.get(topic.id)
         return last is not None and index - last <= lexicon.back_reach
     if not same_sentence and _elliptical_stance(c_text, lexicon):
+        if live[topic.id]:
+            return True  # named later in the sentence: "a mistake to rule anything out, and that sending personnel ..."
         last = state.topic_anchor_sentence.get(topic.id)  # "Meloni said she was sceptical.": of what was just said
         return last is not None and index - last <= _ELLIPSIS_REACH
     if same_sentence:

@@ -106,7 +106,7 @@ def _governed_by_attitude(hit: CueHit, hits: list[CueHit], text: str, lexicon: L
     if lexicon.discussion is not None:  # "discussed the plan to send troops": talked about, not backed
         governors += [(m.start(), m.end()) for m in lexicon.discussion.finditer(text, 0, hit.start)]
     for _, end in governors:
-        between = text[end:hit.start].split()
+        between = [w for w in (w.strip("\"“”«»‘’'") for w in text[end:hit.start].split()) if w]
         if len(between) <= 3 and all(w.lower() in lexicon.prepositions or w.lower() in lexicon.articles
                                      or w.lower() in _SCOPE_WORDS for w in between):
             return True
