@@ -87,14 +87,16 @@ def _with_joined(first: "Holder", holders: list["Holder"], s: str, lexicon: Lexi
     return kept
 
 
-def _receivers(holders: list["Holder"], s: str, cue: int, lexicon: Lexicon) -> list["Holder"]:
-    """The holders after a reception phrase that contains the cue ("met with rejection in ...")."""
+def _receivers(holders: list["Holder"], s: str, cue: int, lexicon: Lexicon) -> list["Holder"] | None:
+    """The holders after a reception phrase that contains the cue ("met with rejection in ..."):
+    none named ("Macron faces wide scepticism") is nobody's stance; None when no reception phrase
+    contains the cue."""
     if lexicon.reception is None:
-        return []
+        return None
     for m in lexicon.reception.finditer(s):
         if m.start() <= cue < m.end() + 30:
             return [h for h in holders if h.start >= m.end() - 1]
-    return []
+    return None
 
 
 _OF_AFTER = re.compile(r"([\w-]+)\s+of\s+(?:the\s+)?", re.IGNORECASE)
@@ -135,7 +137,7 @@ def governing_holders(holders: list[Holder], s: str, cue: int, lexicon: Lexicon,
     if agent is not None:  # "Macron's proposal was rejected by Germany": Germany rejects
         return _with_joined(agent, holders, s, lexicon), False
     received = _receivers(holders, s, cue, lexicon)
-    if received:  # "Macron's push met with rejection in Berlin and Rome": theirs, not Macron's
+    if received is not None:  # "Macron's push met with rejection in Berlin and Rome": theirs, not Macron's
         return received, False
     owner = _owner_after(holders, s, cue, lexicon)
     if owner is not None:  # "welcomed the willingness of Britain and France": theirs
