@@ -48,7 +48,10 @@ _NOT_NAME_WORDS = frozenset(
 )
 LEAD_SENTENCES = 3
 _CONTENT_FOLLOWS = re.compile(r"\s+(?:(?:on|of|about|for)\s+[\"“]?\w+ing\b|to\s+(?!Ukraine|Kyiv)\w+)", re.IGNORECASE)
-_OBJECT_FOLLOWS = re.compile(r"\s+(?:in|at|on|with|to|of)\b", re.IGNORECASE)
+# ...or what is given instead of troops: "would contribute financially", "will contribute logistics"
+_OBJECT_FOLLOWS = re.compile(r"\s+(?:in|at|on|with|to|of|\w+ally|logistic\w*|money|funds|funding|equipment|air|naval|"
+                             r"intelligence|expertise|capabilit\w*|assets|ships|jets|aircraft|weapons|training|"
+                             r"ammunition|satellite\w*)\b", re.IGNORECASE)
 # A name followed by its verb (after an apposition: "Pete Hegseth, the US defence secretary, told")
 _VERB_AFTER = re.compile(r"(?:\s+[A-Z][\w’'-]+)*(?:\s+(?:administration|government|officials?|ministry|cabinet|spokes\w+))?"
                          r"(?:,[^,;]{1,60},)?\s+(?:has\s+|had\s+|have\s+|was\s+|were\s+)?"
