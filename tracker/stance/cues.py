@@ -114,6 +114,10 @@ _REPORTING_WORDS = ["said", "says", "told", "tells", "added", "stated", "argued"
                     "believes", "thinks", "suggested", "insisted", "warned", "claimed"]
 
 
+def _within(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
+    return any(a <= start and end <= b for a, b in spans)
+
+
 def _words(values: list[str]) -> frozenset[str]:
     return frozenset(v.lower() for v in values)
 
@@ -167,6 +171,8 @@ class Lexicon:
         questions = data.get("questions", {}).get("phrases", [])
         self.questions = compile_phrases(questions, f"{name}: [questions]") if questions else None
         self.condition = compile_phrases(data.get("condition", {}).get("phrases", []), f"{name}: [condition]")
+        details = data.get("condition", {}).get("details", [])
+        self.details = compile_phrases(details, f"{name}: [condition] details") if details else None
         try:
             self.clause_splitter = re.compile(
                 "|".join(f"(?:{p})" for p in data.get("clauses", {}).get("patterns", [])) or r"(?!x)x",
@@ -293,6 +299,9 @@ class Lexicon:
                 continue
             kept.append((start, end, group))
         kept.sort(key=lambda r: r[0])
+        details = self._detail_spans(clause)
+        if details:
+            kept = [k for k in kept if not (k[2].stance == "conditional" and _within(k[0], k[1], details))]
         hits = []
         for start, end, group in kept:
             before = _last_words(clause[:start], max(self.negation_window, self.hedge_window))
@@ -320,7 +329,13 @@ class Lexicon:
         return any(w in self.negators or w.endswith("n't") for w in window)
 
     def has_condition(self, clause: str) -> bool:
-        return self.condition.search(clause) is not None
+        spans = self._detail_spans(clause)
+        return any(not _within(m.start(), m.end(), spans) for m in self.condition.finditer(clause))
+
+    def _detail_spans(self, clause: str) -> list[tuple[int, int]]:
+        """Where a detail of the contribution depends on something ("the size of the contingent
+        would depend on the plan"): the contribution itself is not in doubt."""
+        return [m.span() for m in self.details.finditer(clause)] if self.details is not None else []
 
     # --- time cues ---------------------------------------------------------
 
