@@ -60,6 +60,16 @@ def _unnamed_subject(s: str, start: int, cue: int) -> bool:
     return m is not None and m.start() < cue
 
 
+_POSSESSIVE_AFTER = re.compile(r"(?:'s|’s|'|’)\s+([\w-]+)(?:\s+([\w-]+))?")
+
+
+def _owns_a_thing(s: str, end: int, lexicon: Lexicon) -> bool:
+    """Is the name the owner of a stance noun ("Macron's suggestion"), not of a role that speaks
+    ("Orban's spokesman")?"""
+    m = _POSSESSIVE_AFTER.match(s, end)
+    if m is None or lexicon.roles.fullmatch(m.group(1).lower()) is not None:
+        return False
+    return any(w and w.lower() in lexicon.possessed_cues for w in m.groups())
 _PASSIVE_BEFORE = re.compile(r"\b(?:was|were|been|is|are|be|being)\s+(?:\w+ly\s+)?$", re.IGNORECASE)
 _BY_AFTER = re.compile(r"[\w-]+(?:\s+\w+){0,3}?\s+by\s+(?:the\s+)?", re.IGNORECASE)
 
@@ -145,9 +155,11 @@ def governing_holders(holders: list[Holder], s: str, cue: int, lexicon: Lexicon,
     before = [h for h in holders if h.start < cue]
     if not before and _unnamed_subject(s, max(0, cue - 120), cue):
         return [], False  # "Several NATO members are considering sending soldiers, Fico said": not Slovakia's
-    if not before:  # the subject of a later "that" clause holds that clause, not the cue before it
+    if not before:  # the subject of a later "that" clause holds that clause, not the cue before it;
+        # an owner named after the cue is its object ("distance themselves from Macron's suggestion")
         return [h for h in holders if not (_THAT_BEFORE.search(s[max(0, h.start - 20):h.start])
-                                           and not REPORTING.match(s[h.end:]))], False
+                                           and not REPORTING.match(s[h.end:]))
+                and not (h.start > cue and _owns_a_thing(s, h.end, lexicon))], False
     nearest = max(before, key=lambda h: h.start)
     if lexicon.imputing is not None and lexicon.imputing.search(s, nearest.end, cue):
         return [], False  # "Russia accused France of planning to send troops": imputed, nobody's own
