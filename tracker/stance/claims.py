@@ -503,7 +503,8 @@ def index_ok(state: _DocState, topic: TopicMatcher, index: int, lexicon: Lexicon
 
 def compile_topic(topic, lexicon: Lexicon, where: str) -> TopicMatcher:
     """Wrap a Topic with the lexicon's topic-independent back-references ("the idea")."""
-    return TopicMatcher(topic, compile_phrases(lexicon.back_reference_phrases, f"{where} back_references"),
+    return TopicMatcher(topic, compile_phrases(lexicon.back_reference_phrases, f"{where} back_references",
+                                               elided=lexicon.elided),
                         elliptical=lexicon.elliptical)
 
 

@@ -8,6 +8,7 @@ rules. Cue matching is linear in the clause length.
 
 from __future__ import annotations
 
+import functools
 import re
 from calendar import monthrange
 from dataclasses import dataclass
@@ -58,21 +59,25 @@ def compile_phrase(phrase: str) -> str:
     return regex
 
 
-# French and Italian elide a word into the next one ("qu'aucun soldat", "l'envoi", "dell'invio"):
-# a phrase may start right after an elided article, pronoun or conjunction.
-_ELIDED = ("qu", "l", "d", "n", "s", "c", "j", "m", "t", "jusqu", "lorsqu", "puisqu", "quoiqu",
-           "un", "dell", "all", "nell", "sull", "dall", "quell", "quest", "po")
-_AFTER_ELISION = "|".join(rf"(?<=\b{w}')|(?<=\b{w}’)" for w in _ELIDED)
+def _after_elision(elided: tuple[str, ...]) -> str:
+    """Lookbehinds that let a phrase start right after an elided word ("qu'aucun soldat",
+    "dell'invio"): one per word length, as Python's lookbehinds need a fixed width."""
+    by_length: dict[int, list[str]] = {}
+    for word in elided:
+        by_length.setdefault(len(word), []).append(re.escape(word))
+    return "".join(rf"|(?<=\b(?:{'|'.join(words)})['’])" for _, words in sorted(by_length.items()))
 
 
-def compile_phrases(phrases: list[str], where: str, *, flags: int = re.IGNORECASE) -> re.Pattern[str]:
+def compile_phrases(phrases: list[str], where: str, *, flags: int = re.IGNORECASE,
+                    elided: tuple[str, ...] = ()) -> re.Pattern[str]:
     if not phrases:
         return re.compile(r"(?!x)x")
     try:
         body = "|".join(compile_phrase(p) for p in sorted(phrases, key=len, reverse=True))
         # an apostrophe inside a word ("Germany's", "won't", "l'envoi") joins it; a single quotation
         # mark around the phrase does not ("called it 'highly inappropriate'")
-        return re.compile(r"(?<![\w-])(?:(?<!\w['’])|" + _AFTER_ELISION + r")(?:" + body + r")(?![\w]|['’]\w)", flags)
+        start = r"(?<![\w-])(?:(?<!\w['’])" + _after_elision(elided) + ")" if elided else r"(?<![\w-])(?<!\w['’])"
+        return re.compile(start + r"(?:" + body + r")(?![\w]|['’]\w)", flags)
     except re.error as exc:
         raise ConfigError(f"{where}: a phrase does not compile ({exc}); check the phrase syntax at the top of the file") from None
 
@@ -138,6 +143,9 @@ class Lexicon:
             raise ConfigError(f"{name}: [language] months has {len(months)} names; give the 12, January first")
         self.months = tuple(months)
         self.abbreviations = frozenset(str(a).lower().rstrip(".") for a in language.get("abbreviations", []))
+        # words this language elides into the next ("qu'", "dell'"): a phrase may start after them
+        self.elided = tuple(str(w).lower() for w in language.get("elision", []))
+        phrases = functools.partial(compile_phrases, elided=self.elided)
         self.groups: list[CueGroup] = []
         for number, item in enumerate(_list(data, "cue", name), start=1):
             where = f"{name}: [[cue]] #{number}"
@@ -152,7 +160,7 @@ class Lexicon:
                 negatable=bool(item.get("negatable", True)), hedgeable=bool(item.get("hedgeable", False)),
                 needs_holder_before=bool(item.get("needs_holder_before", False)),
                 only_when_scoped=bool(item.get("only_when_scoped", False)),
-                pattern=compile_phrases(_strings(item, "phrases", where), where),
+                pattern=phrases(_strings(item, "phrases", where), where),
             ))
         if not self.groups:
             raise ConfigError(f"{name}: no [[cue]] tables; add at least one with stance, weight and phrases")
@@ -167,12 +175,12 @@ class Lexicon:
         self.hedges = _words(hedge.get("words", []))
         self.hedge_window = int(hedge.get("window", 2))
         discussion = data.get("discussion", {}).get("phrases", [])
-        self.discussion = compile_phrases(discussion, f"{name}: [discussion]") if discussion else None
+        self.discussion = phrases(discussion, f"{name}: [discussion]") if discussion else None
         questions = data.get("questions", {}).get("phrases", [])
-        self.questions = compile_phrases(questions, f"{name}: [questions]") if questions else None
-        self.condition = compile_phrases(data.get("condition", {}).get("phrases", []), f"{name}: [condition]")
+        self.questions = phrases(questions, f"{name}: [questions]") if questions else None
+        self.condition = phrases(data.get("condition", {}).get("phrases", []), f"{name}: [condition]")
         details = data.get("condition", {}).get("details", [])
-        self.details = compile_phrases(details, f"{name}: [condition] details") if details else None
+        self.details = phrases(details, f"{name}: [condition] details") if details else None
         try:
             self.clause_splitter = re.compile(
                 "|".join(f"(?:{p})" for p in data.get("clauses", {}).get("patterns", [])) or r"(?!x)x",
@@ -188,14 +196,14 @@ class Lexicon:
         # A clause opening with one of these verbs shares the subject of the clause before it:
         # "Germany is ready to lead a brigade in Lithuania, but has ruled out sending troops".
         shared = data.get("clauses", {}).get("shared_subject", [])
-        self.shared_subject = compile_phrases(shared, f"{name}: [clauses] shared_subject") if shared else None
+        self.shared_subject = phrases(shared, f"{name}: [clauses] shared_subject") if shared else None
         subject = data.get("clauses", {}).get("new_subject", [])
         try:
             self.new_subject = re.compile("|".join(f"(?:{p})" for p in subject), re.IGNORECASE) if subject else None
         except re.error as exc:
             raise ConfigError(f"{name}: [clauses] new_subject: {exc}; fix the regular expression") from None
         fronted = data.get("clauses", {}).get("fronted", [])
-        self.fronted = compile_phrases(fronted, f"{name}: [clauses] fronted") if fronted else None
+        self.fronted = phrases(fronted, f"{name}: [clauses] fronted") if fronted else None
         holders = data.get("holders", {})
         self.roles = holders_phrases(holders.get("roles", []))
         self.things = holders_phrases(holders.get("things", []))
@@ -208,11 +216,11 @@ class Lexicon:
         self.subject_openers = _words(holders.get("subject_openers", []))
         self.subordinators = _words(holders.get("subordinators", []))
         self.clause_subordinators = _words(holders.get("clause_subordinators", []))
-        self.subject_matter_verbs = compile_phrases(holders.get("subject_matter_verbs", []),
+        self.subject_matter_verbs = phrases(holders.get("subject_matter_verbs", []),
                                                     f"{name}: [holders] subject_matter_verbs")
         self.non_speakers = _words(holders.get("non_speakers", []))
         official_titles = holders.get("official_titles", [])
-        self.official_titles = compile_phrases(official_titles, f"{name}: [holders] official_titles") \
+        self.official_titles = phrases(official_titles, f"{name}: [holders] official_titles") \
             if official_titles else None
         documents = [re.escape(w).replace(r"\ ", r"\s+") for w in holders.get("documents", [])]
         self.document_of = self.document_says = self.document_noun = None
@@ -227,16 +235,16 @@ class Lexicon:
         self.speculative = _words(holders.get("speculative", []))
         # "Macron's push met with rejection in Berlin and Rome": the places that receive it hold the stance
         reception = holders.get("reception", [])
-        self.reception = compile_phrases(reception, f"{name}: [holders] reception") if reception else None
+        self.reception = phrases(reception, f"{name}: [holders] reception") if reception else None
         self.reception_prepositions = _words(holders.get("reception_prepositions", []))
         imputing = holders.get("imputing", [])
-        self.imputing = compile_phrases(imputing, f"{name}: [holders] imputing") if imputing else None
+        self.imputing = phrases(imputing, f"{name}: [holders] imputing") if imputing else None
         self.person_pronouns = _words(holders.get("person_pronouns", []))
         # "he"/"she" in the language, lower-case or opening a sentence: a pronoun for the last person named
         forms = sorted({f for w in self.person_pronouns for f in (w, w[:1].upper() + w[1:])}, key=len, reverse=True)
         self.person_pronoun = re.compile(r"(?<![\w'’])(" + "|".join(re.escape(f) for f in forms) + r")(?![\w'’])") \
             if forms else re.compile(r"(?!x)x")
-        self.actor_pronouns = compile_phrases(holders.get("actor_pronouns", []), f"{name}: [holders] actor_pronouns")
+        self.actor_pronouns = phrases(holders.get("actor_pronouns", []), f"{name}: [holders] actor_pronouns")
         self.titles = _words(holders.get("titles", []))
         # English is subject-verb-object: a name right after a verb is its object. Languages with
         # verb-second or free word order ("Am Montag sagte Scholz") switch this off.
@@ -257,18 +265,18 @@ class Lexicon:
             verbs = "|".join(re.escape(v) for v in sorted(self.reporting, key=len, reverse=True))
             self.closing_role = re.compile(
                 rf"[,;]\s+(?:(?:the|its|their)\s+)?({roles})\s+(?:{verbs})\b(?:\s+[\w'’]+){{0,4}}\W*$", re.IGNORECASE)
-        self.hearsay = compile_phrases(holders.get("hearsay", []), f"{name}: [holders] hearsay")
+        self.hearsay = phrases(holders.get("hearsay", []), f"{name}: [holders] hearsay")
         openers = holders.get("source_openers", ["according to"])
         self.source_opener = re.compile(r"^\W*(?:" + "|".join(compile_phrase(p) for p in openers) + r")(?!\w)",
                                         re.IGNORECASE) if openers else None
-        self.hearsay_adverbs = compile_phrases(holders.get("hearsay_adverbs", []), f"{name}: [holders] hearsay_adverbs")
+        self.hearsay_adverbs = phrases(holders.get("hearsay_adverbs", []), f"{name}: [holders] hearsay_adverbs")
         back = data.get("back_references", {})
         self.back_reference_phrases = list(back.get("phrases", []))
         self.back_pronouns = _words(back.get("pronouns", []))
-        self.elliptical = compile_phrases(list(back.get("elliptical", [])), f"{name}: [back_references] elliptical")
+        self.elliptical = phrases(list(back.get("elliptical", [])), f"{name}: [back_references] elliptical")
         self.back_reach = int(back.get("reach", 3))
         dispositions = back.get("elliptical_stances", [])
-        self.elliptical_stances = compile_phrases(dispositions, f"{name}: [back_references] elliptical_stances") \
+        self.elliptical_stances = phrases(dispositions, f"{name}: [back_references] elliptical_stances") \
             if dispositions else None
         self.time_patterns: list[tuple[str, re.Pattern[str]]] = []
         for number, item in enumerate(_list(data, "time", name), start=1):
@@ -276,7 +284,7 @@ class Lexicon:
             kind = item.get("kind")
             if kind not in TIME_KINDS:
                 raise ConfigError(f"{where} key 'kind' is {kind!r}; expected one of: {', '.join(TIME_KINDS)}")
-            self.time_patterns.append((kind, compile_phrases(_strings(item, "phrases", where), where)))
+            self.time_patterns.append((kind, phrases(_strings(item, "phrases", where), where)))
 
     # --- stance cues -------------------------------------------------------
 
