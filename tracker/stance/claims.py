@@ -173,7 +173,8 @@ def extract_claims(
             c_text = clause.text
             offset = clause.start
             c_holders = [h for h in holders if clause.start <= h.start < clause.end]
-            named = bool(c_holders)
+            # a subject of its own, named before its verb (not a speaker closing the sentence)
+            named = any(h.start < clause.start + 60 for h in c_holders)
             if not c_holders:
                 c_holders = _resolve_pronoun_holder(c_text, offset, state, persons, lexicon, sentence.index)
             if not c_holders and previous and lexicon.shared_subject is not None \
