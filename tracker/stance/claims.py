@@ -748,17 +748,22 @@ def _subject_person(s: str, persons, lexicon: Lexicon, mentions=()) -> tuple[str
     """The person a following "he"/"she" most likely means: the speaker of a
     reporting verb, else the first person who is neither a possessor nor governed by a preposition."""
     best = None
+    earlier: list[tuple[int, str, tuple[str, ...]]] = []
     for start, end, name, codes in persons:
         possessive = s[end:end + 2] in ("'s", "’s")
         if possessive:
             continue
         if REPORTING.match(s[end:]) or _SAID_BEFORE.search(s[:start]):
-            return (name, codes)
+            # "Zelensky, speaking in Ankara after meeting Erdogan, said": the speaker opened the aside
+            opener = next(((n, c) for e, n, c in earlier if _ASIDE_OPENS.match(s, e) and "," not in s[e + 1:start]), None)
+            return opener or (name, codes)
+        earlier.append((end, name, codes))
         if best is None and not _governed(s, start, lexicon, mentions):
             best = (name, codes)
     return best
 
 
+_ASIDE_OPENS = re.compile(r",\s+(?:[a-z]+ing|who|after|before|while|during|at|in|on)\b")
 _GOVERNORS_EN = frozenset({"to", "with", "by", "for", "of", "from", "and", "about", "on", "at", "after", "before",
                            "despite"})
 
