@@ -74,6 +74,8 @@ def _owns_a_thing(s: str, end: int, lexicon: Lexicon) -> bool:
     if m is None or lexicon.roles.fullmatch(m.group(1).lower()) is not None:
         return False
     return any(w and w.lower() in lexicon.possessed_cues for w in m.groups())
+
+
 _PASSIVE_BEFORE = re.compile(r"\b(?:was|were|been|is|are|be|being)\s+(?:\w+ly\s+)?$", re.IGNORECASE)
 _BY_AFTER = re.compile(r"[\w-]+(?:\s+\w+){0,3}?\s+by\s+(?:the\s+)?", re.IGNORECASE)
 

@@ -161,9 +161,10 @@ def extract_claims(
         dated: list = []  # the sentence's time cue and date, found once a claim needs them
         seen: set[tuple[str, str, str]] = set()
         clauses = split_clauses(s, lexicon.clause_splitter, lexicon.fronted, lexicon.new_subject)
+        pronoun_speaker = _closing_pronoun(s, state, lexicon)  # '..." he said': the last person named
         closing = closing_speaker(s, holders) if len(clauses) > 1 else None
         if closing is None and len(clauses) > 1:
-            closing = _closing_pronoun(s, state, lexicon)  # '"I'm ready ..., but there must be a backstop," he said' 
+            closing = pronoun_speaker  # '"I'm ready ..., but there must be a backstop," he said' 
         opening = _opening_source(s, holders) if len(clauses) > 1 else None
         aside = _aside_speaker(s, holders) if len(clauses) > 1 else None
         unnamed_source = opens_with_unnamed_source(s, holders, lexicon)  # "According to the Financial Times, ..."
@@ -204,7 +205,7 @@ def extract_claims(
                     # '"Ukraine's rightful place is in NATO. ...," Healey said', '"..., including that Ukraine's
                     # path to NATO is irreversible," he told': the speaker's words (not what follows the
                     # pronoun: '..." he added, referring to promises that Ukraine would join')
-                    speaker = quote.holder if quote is not None else _closing_pronoun(s, state, lexicon)
+                    speaker = quote.holder if quote is not None else pronoun_speaker
                     if speaker is not None and (speaker.via != "pronoun"
                                                 or any(a < speaker.start for a, _, _ in in_clause)):
                         t_holders = [speaker]
@@ -460,7 +461,7 @@ def _quotations(sentences, gazetteer, lexicon: Lexicon, published: date | None) 
         # has not changed," Healey said.'
         opened = None
         for k, sentence in enumerate(group):
-            if opens_quotation(sentence.text) and _CLOSE_THEN_SAID.search(sentence.text) is None:
+            if opens_quotation(sentence.text) and _CLOSING_MARK.search(sentence.text, 1) is None:
                 opened = k if opened is None else opened
                 continue
             if opened is None:
@@ -476,9 +477,7 @@ def _quotations(sentences, gazetteer, lexicon: Lexicon, published: date | None) 
     return found
 
 
-_CLOSING_MARK = re.compile(r"[\"”»]")
-# a quotation closed in the sentence that opens it: '"We are ready," Merz said.'
-_CLOSE_THEN_SAID = re.compile(r"[\"”»]\s*[,–—-]?\s*(?:[\w.’'-]+\s+){0,6}?(?:said|says|told|added|stated)\b")
+_CLOSING_MARK = re.compile(r"[\"”»]")  # after the opening one: the quotation closes in its sentence
 
 
 def _document_quotations(sentences, lexicon: Lexicon) -> set[int]:
@@ -673,7 +672,8 @@ def _skippable(word: str, lexicon: Lexicon) -> bool:
 def _non_speaker_before(s: str, start: int, lexicon: Lexicon, n: int) -> bool:
     """Is the mention introduced as a non-speaker ("former president", "far-right")? A comma
     ends the introduction: "At a meeting with lawmakers, the French leader said"."""
-    words = [w.lower().replace("’", "'") for w in WORD.findall(lexicon.as_officials(s[max(0, start - 120):start]))][-n:]
+    before = lexicon.as_officials(s[max(0, start - 120):start])
+    words = _words_before(before, len(before), n)
     cut = max((i for i, w in enumerate(words) if w in (",", ";", ":", "(", ")")), default=-1)
     return any(w in lexicon.non_speakers or w.startswith("ex-") for w in words[cut + 1:])
 

@@ -315,8 +315,8 @@ class Lexicon:
             before = _last_words(clause[:start], max(self.negation_window, self.hedge_window))
             # a cue that opens with its own negation ("keine Soldaten", "no troops") is not negated
             # again by the one of a cue listed before it ("keine Bodentruppen, keine Soldaten")
-            first = clause[start:end].split(maxsplit=1)[0].lower() if clause[start:end].strip() else ""
-            negated = group.negatable and first not in self.negators and self._negated(before)
+            own = clause[start:end].split(maxsplit=1)
+            negated = group.negatable and not (own and own[0].lower() in self.negators) and self._negated(before)
             if (negated or group.stance == "oppose") and self.restricted is not None \
                     and self.restricted.match(clause, end):
                 continue

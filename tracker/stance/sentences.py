@@ -136,19 +136,15 @@ def split_clauses(sentence: str, splitter: re.Pattern[str], fronted: re.Pattern[
 
 
 _MAIN_SUBJECT_AND_VERB = re.compile(
-    r",\s+((?:[\w.’'-]+\s+){1,6}?)(?:said|says|told|added|stated|insisted|stressed|announced|warned)\b")
+    r",\s+(?:[\w.’'-]+\s+){1,6}?(?:said|says|told|added|stated|insisted|stressed|announced|warned)\b")
 
 
 def _participle_comma(sentence: str) -> int:
     """The comma that ends an opening participle phrase, which may hold commas of its own:
     the last one before the main clause's subject and its verb of saying ("Speaking alongside
     Zelensky, co-chaired with Britain, Starmer said ..."); -1 when there is none."""
-    found = -1
-    for m in _MAIN_SUBJECT_AND_VERB.finditer(sentence):
-        if "," not in m.group(1):
-            found = m.start()
-            break
-    return found
+    m = _MAIN_SUBJECT_AND_VERB.search(sentence)
+    return m.start() if m else -1
 
 
 PREDICATE = re.compile(r"\b(?!(?:and|or|the|of)\b)[a-z]{3,}\b")
