@@ -49,6 +49,7 @@ _UNNAMED_SUBJECT = re.compile(
     r"(?:countries|members|states|nations|allies|governments|partners|leaders)\s+(?:\w+\s+){0,2}?"
     r"(?:are|is|were|was|have|has|had|would|will|could|may|might|say|said)\b", re.IGNORECASE)
 _PREPOSITION_BEFORE = re.compile(r"\b(?:from|of|by|to|with|among|for|against)\s+$", re.IGNORECASE)
+_COORDINATED = re.compile(r",?\s*(?:and|or|as well as|along with|together with)\s+", re.IGNORECASE)
 _RELATIVE = re.compile(r",\s+(?:who|which)\s+(?!\w+\s+(?:said|says|told|added|stated)\b)")
 _THAT_BEFORE = re.compile(r"\b(?:that|whether)\s+(?:the\s+)?$", re.IGNORECASE)
 
@@ -59,8 +60,11 @@ def _unnamed_subject(s: str, start: int, cue: int) -> bool:
     for m in _UNNAMED_SUBJECT.finditer(s, start, min(len(s), cue + 12)):
         if m.start() >= cue:
             return False
-        if not _PREPOSITION_BEFORE.search(s, max(0, m.start() - 9), m.start()):
-            return True
+        if _PREPOSITION_BEFORE.search(s, max(0, m.start() - 9), m.start()):
+            continue
+        if _COORDINATED.fullmatch(s, start, m.start()):
+            continue  # "Germany, Poland and several other allies said": the named ones are in the list
+        return True
     return False
 
 
