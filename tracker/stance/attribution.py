@@ -240,7 +240,7 @@ def on_record(holders: list[Holder], c_text: str, s: str, lexicon: Lexicon, *, s
     to the Financial Times,") loses every holder but a named official; "Germany is reportedly
     ready" loses Germany. `start`: where the clause starts in the sentence `s`."""
     if unnamed_source or lexicon.hearsay.search(c_text) or _framed_by_hearsay(c_text, start, s, lexicon):
-        return [h for h in holders if h.via in ("official", "document")]
+        return [h for h in holders if h.via in ("official", "document") or _own_record(s, h.end, lexicon)]
     return [h for h in holders if not _hearsay_after(s, h.end, lexicon)]
 
 
@@ -269,6 +269,11 @@ def _framed_by_hearsay(c_text: str, start: int, s: str, lexicon: Lexicon) -> boo
 def wills(s: str, end: int, lexicon: Lexicon) -> bool:
     """Is the mention the subject of a verb of will ("Kyiv, which wants to join", "Ukraine insists")?"""
     return _soon_after(s, end, lexicon.subject_matter_verbs)
+
+
+def _own_record(s: str, end: int, lexicon: Lexicon) -> bool:
+    """Does the holder's own verb of saying follow it ("Hungary has said")? Then it is on record."""
+    return lexicon.own_record is not None and _soon_after(s, end, lexicon.own_record)
 
 
 def _hearsay_after(s: str, end: int, lexicon: Lexicon) -> bool:

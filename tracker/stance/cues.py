@@ -270,6 +270,7 @@ class Lexicon:
         self.source_opener = re.compile(r"^\W*(?:" + "|".join(compile_phrase(p) for p in openers) + r")(?!\w)",
                                         re.IGNORECASE) if openers else None
         self.hearsay_adverbs = phrases(holders.get("hearsay_adverbs", []), f"{name}: [holders] hearsay_adverbs")
+        self.own_record = phrases(holders.get("own_record", []), f"{name}: [holders] own_record")
         back = data.get("back_references", {})
         self.back_reference_phrases = list(back.get("phrases", []))
         self.back_pronouns = _words(back.get("pronouns", []))
