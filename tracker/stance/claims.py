@@ -181,6 +181,8 @@ def extract_claims(
             if not c_holders and previous and lexicon.shared_subject is not None \
                     and lexicon.shared_subject.match(c_text.lstrip()):
                 c_holders = previous  # "..., but has ruled out sending troops": the same subject
+            if not c_holders and previous and _reported_contrast(s, clauses, clause, lexicon):
+                c_holders = previous  # "a spokesperson said Germany's path ... was irreversible, but an invitation ... was not"
             previous = c_holders
             if not c_holders and closing is not None and closing.start >= clause.end:
                 c_holders = [closing]  # "It's too early ..., as Russia is ..., Kallas said": her words
@@ -284,6 +286,21 @@ def _opening_source(s: str, holders: list[Holder]) -> Holder | None:
 
 
 _QUOTE_CLOSE = re.compile(r"[\"”»]\s*,?\s*")
+
+
+_CONTRAST_CUT = re.compile(r"[\s,;–—-]*\bbut\b", re.IGNORECASE)
+_OPENS_WITH_A_THING = re.compile(r"\s*(?:the|a|an|any|such|no|its|their|his|her|this|that|these|those)\s", re.IGNORECASE)
+
+
+def _reported_contrast(s: str, clauses: list, clause, lexicon: Lexicon) -> bool:
+    """Is `clause` the second half of reported speech that the first clause opened ("X said
+    P, but Q")? Q's subject is a thing, not an actor ("but an invitation ... was not on the
+    agenda"): it is still what X said."""
+    if len(clauses) < 2 or clause is not clauses[1]:
+        return False
+    if not _CONTRAST_CUT.match(s, clauses[0].end, clause.start) or not _OPENS_WITH_A_THING.match(clause.text):
+        return False  # "..., but wanted clarity": a verb of the subject before, not a statement of its own
+    return any(w.lower() in lexicon.reporting for w in WORD.findall(clauses[0].text[:120]))
 
 
 def _closing_pronoun(s: str, state: _DocState, lexicon: Lexicon) -> Holder | None:
