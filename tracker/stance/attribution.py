@@ -72,12 +72,35 @@ _POSSESSIVE_AFTER = re.compile(r"(?:'s|’s|'|’)\s+([\w-]+)(?:\s+([\w-]+))?")
 
 
 def _owns_a_thing(s: str, end: int, lexicon: Lexicon) -> bool:
-    """Is the name the owner of a stance noun ("Macron's suggestion"), not of a role that speaks
-    ("Orban's spokesman")?"""
+    """Is the name the owner of a stance noun or of something said ("Macron's suggestion",
+    "Macron's remark"), not of a role that speaks ("Orban's spokesman")?"""
     m = _POSSESSIVE_AFTER.match(s, end)
     if m is None or lexicon.roles.fullmatch(m.group(1).lower()) is not None:
         return False
-    return any(w and w.lower() in lexicon.possessed_cues for w in m.groups())
+    return any(w and (w.lower() in lexicon.possessed_cues or w.lower() in lexicon.spoken_things) for w in m.groups())
+
+
+_CONTENT_OPENS = re.compile(r"[^,;]{0,50}?(?:\bthat\b|:|[\"“«])")
+
+
+def _spoken_owners(holders: list["Holder"], s: str, cue: int, lexicon: Lexicon) -> list["Holder"]:
+    """The owners of something said ("Macron's remarks", "French President Emmanuel Macron's
+    repeated talk") that a cue after it judges: the judgement is someone else's. The content of
+    what was said ("Macron's remark that nothing could be excluded") stays the owner's."""
+    owners: list[Holder] = []
+    for h in holders:
+        if h.end > cue:
+            continue
+        m = _POSSESSIVE_AFTER.match(s, h.end)
+        if m is None or m.end() > cue or not any(w and w.lower() in lexicon.spoken_things for w in m.groups()):
+            continue
+        content = _CONTENT_OPENS.match(s, h.end)
+        if content is not None and content.end() <= cue:
+            continue
+        owners.append(h)
+        owners.extend(x for x in holders if x.end <= h.start and set(x.codes) & set(h.codes)
+                      and _joined(s[x.end:h.start], lexicon))
+    return owners
 
 
 _PASSIVE_BEFORE = re.compile(r"\b(?:was|were|been|is|are|be|being)\s+(?:\w+ly\s+)?$", re.IGNORECASE)
@@ -162,6 +185,9 @@ def governing_holders(holders: list[Holder], s: str, cue: int, lexicon: Lexicon,
     owner = _owner_after(holders, s, cue, lexicon)
     if owner is not None:  # "welcomed the willingness of Britain and France": theirs
         return owner, False
+    spoken = _spoken_owners(holders, s, cue, lexicon)
+    if spoken:  # "Macron's talk of sending troops was very dangerous, Peskov said": Peskov judges it
+        holders = [h for h in holders if h not in spoken]
     before = [h for h in holders if h.start < cue]
     if not before and _unnamed_subject(s, max(0, cue - 120), cue):
         return [], False  # "Several NATO members are considering sending soldiers, Fico said": not Slovakia's
