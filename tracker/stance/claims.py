@@ -619,6 +619,9 @@ def _words_before(s: str, start: int, n: int = 8) -> list[str]:
     return [w.lower().replace("’", "'") for w in WORD.findall(s[max(0, start - 120):start])][-n:]
 
 
+_TIME_PREPOSITIONS = frozenset({"since", "after", "before", "following", "until", "amid", "despite"})
+
+
 def _oblique(s: str, start: int, end: int, lexicon: Lexicon) -> bool:
     """Is the mention governed by a preposition that makes it a place or recipient?"""
     raw = WORD.findall(s[max(0, start - 120):start])
@@ -632,6 +635,8 @@ def _oblique(s: str, start: int, end: int, lexicon: Lexicon) -> bool:
     possessed = re.match(r"^(?:'s|’s|'|’)\s+(?:[a-z-]+\s+)??([a-z]+)\b", s[end:])
     if possessed and possessed.group(1) in lexicon.possessed_cues:
         return False  # "support for Macron's proposal": France holds the proposal
+    if possessed and governor in _TIME_PREPOSITIONS:
+        return True  # "has said repeatedly since Macron's remarks that ...": a time, not a holder
     if _RELATIVE_SUBJECT.match(s, end):
         return False  # "a non-starter for Kyiv, which wants to join": the subject of its relative clause
     if governor in lexicon.clause_subordinators and _VERB_AFTER.match(s, end):
