@@ -227,3 +227,16 @@ def test_a_false_positive_whose_evidence_does_not_name_its_actor_is_its_own_clas
         engine, text, actor, d.published))
     assert sorted((e.cause, e.actor) for e in report.errors) == [
         ("evidence-lacks-actor", "EE"), ("missed-actor", "DK"), ("unlabelled-actor", "LV")]
+
+
+def test_the_title_is_read_with_the_text_as_the_pipeline_reads_it(engine, tmp_path):
+    from tracker.evaluate import evaluate_files
+
+    gold = _write_jsonl(tmp_path / "titled.jsonl", [
+        {"id": "h1", "published": "2025-03-10", "language": "en", "topic": "troops-to-ukraine",
+         "title": "Denmark ready to send troops to Ukraine, Frederiksen says",
+         "text": "The Danish prime minister spoke in Copenhagen on Monday after a meeting of the cabinet.",
+         "gold": [{"actor": "DK", "stance": "support"}]},
+    ])
+    report = evaluate_files([gold], engine)
+    assert (report.overall.overall.tp, report.overall.overall.fn) == (1, 0), report.overall.errors

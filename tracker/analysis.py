@@ -228,11 +228,11 @@ def analyse_version(db, config, version_id: int, *, clock, engine=None, only_new
         language = detect_language(text)
         db.execute("UPDATE versions SET language = ? WHERE id = ?", (language, version_id))
     if find is not None:
-        claims = find(_with_title(title, text), published, language)
+        claims = find(with_title(title, text), published, language)
     else:
         engine = engine or load_engine(config.stance.actors, config.stance.topics)
         claims = [
-            claim for claim in find_claims(_with_title(title, text), published=published, engine=engine,
+            claim for claim in find_claims(with_title(title, text), published=published, engine=engine,
                                            language=language)
             if claim.confidence >= config.stance.min_confidence
         ]
@@ -260,7 +260,7 @@ def analyse_version(db, config, version_id: int, *, clock, engine=None, only_new
     return (len(claims), len(apply_reports(db, reports, now=now, params=params)))
 
 
-def _with_title(title: str | None, text: str) -> str:
+def with_title(title: str | None, text: str) -> str:
     if title and not text.lstrip().startswith(title.strip()):
         return f"{title.strip()}\n\n{text}"
     return text

@@ -47,6 +47,7 @@ class GoldDoc:
     labels: tuple[GoldLabel, ...]
     language: str = "en"
     topic: str | None = None  # the topic the document was labelled for; None: its labels say
+    title: str | None = None  # read with the text, as the pipeline reads an article
 
 
 @dataclass
@@ -149,7 +150,9 @@ def _load_manifest(path: Path) -> list[GoldDoc]:
             raise ConfigError(f"{where} file {name!r} cannot be read ({exc.strerror}); put it beside the manifest") from None
         labels = tuple(_label(c, f"{where} [[seed.claim]] #{i}") for i, c in enumerate(seed.get("claim", []), start=1))
         published = seed.get("published")
-        docs.append(GoldDoc(name, text, str(published) if published else None, labels))
+        title = seed.get("title")
+        docs.append(GoldDoc(name, text, str(published) if published else None, labels,
+                            title=title if isinstance(title, str) else None))
     return docs
 
 
@@ -171,8 +174,10 @@ def _load_jsonl(path: Path) -> list[GoldDoc]:
                 raise ConfigError(f"{where}: \"gold\" must be a list of {{\"actor\", \"stance\"}} objects")
             topic = row.get("topic")
             labels = tuple(_label(g, f"{where} gold #{i}", topic) for i, g in enumerate(gold, start=1))
+            title = row.get("title")
             docs.append(GoldDoc(str(row.get("id", line_no)), row["text"], row.get("published"), labels,
-                                str(row.get("language") or "en"), topic if isinstance(topic, str) else None))
+                                str(row.get("language") or "en"), topic if isinstance(topic, str) else None,
+                                title if isinstance(title, str) else None))
     return docs
 
 
@@ -296,6 +301,7 @@ def evaluate_files(paths: Iterable[Path | str], engine, *, topic: str | None = N
                    language: str | None = None) -> Evaluation:
     """Score every document of every file on the topic it was labelled for (or only `topic`),
     optionally only the documents in one `language`."""
+    from tracker.analysis import with_title
     from tracker.stance import find_claims, names_actor
 
     paths = list(paths)
@@ -315,7 +321,8 @@ def evaluate_files(paths: Iterable[Path | str], engine, *, topic: str | None = N
                               f"known topics: {', '.join(sorted(engine.topics))}")
     predictions: dict[tuple[str, str], list[Claim]] = {}
     for doc, t in scored:
-        predictions[(doc.id, t)] = find_claims(doc.text, doc.published, engine=engine, topics=[t], language=doc.language)
+        predictions[(doc.id, t)] = find_claims(with_title(doc.title, doc.text), doc.published, engine=engine,
+                                               topics=[t], language=doc.language)
 
     def check(doc: GoldDoc, evidence: str, actor: str) -> bool:
         return names_actor(engine, evidence, actor, doc.published, doc.language)

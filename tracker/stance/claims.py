@@ -619,6 +619,7 @@ def _words_before(s: str, start: int, n: int = 8) -> list[str]:
     return [w.lower().replace("’", "'") for w in WORD.findall(s[max(0, start - 120):start])][-n:]
 
 
+_PLACE_PREPOSITIONS = frozenset({"in", "at", "from", "near", "outside", "to"})
 _TIME_PREPOSITIONS = frozenset({"since", "after", "before", "following", "until", "amid", "despite"})
 
 
@@ -632,6 +633,9 @@ def _oblique(s: str, start: int, end: int, lexicon: Lexicon) -> bool:
     if i < 0:
         return False
     governor = raw[i].lower().replace("’", "'")
+    if governor == "," and i >= 2 and raw[i - 1][:1].isupper() and raw[i - 2].lower() in _PLACE_PREPOSITIONS \
+            and re.match(r"\s*(?:[,.;)]|$)", s[end:]):
+        return True  # "a new NATO command in Wiesbaden, Germany": the country of a place
     possessed = re.match(r"^(?:'s|’s|'|’)\s+(?:[a-z-]+\s+)??([a-z]+)\b", s[end:])
     if possessed and possessed.group(1) in lexicon.possessed_cues:
         return False  # "support for Macron's proposal": France holds the proposal
