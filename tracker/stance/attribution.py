@@ -340,19 +340,22 @@ def opens_quotation(text: str) -> bool:
 def quote_speaker(last: str, last_holders: list[Holder], lexicon: Lexicon) -> QuoteSpeaker | None:
     """The speaker of a paragraph that opens a quotation (see opens_quotation) and closes it with
     its speaker: '"We are not considering it. ... " - said Fiala' (`last`: its last sentence)."""
-    closes = [m.end() for m in _CLOSING_QUOTE.finditer(last)]
-    if not closes or len(last) - closes[-1] > 160:
-        return None
-    close = closes[-1]
-    tail = last[close:]
-    if not any(w.group(0).lower() in lexicon.reporting for w in _WORD_START.finditer(tail)):
-        return None
-    after = [h for h in last_holders if h.start >= close]
-    speaker = next((h for h in after if h.via == "official"), after[0] if after else None)
-    if speaker is None:
-        return None
-    return QuoteSpeaker(Holder(len(last), len(last), speaker.codes, speaker.speaker, "quote"),
-                        " ".join(tail.split()).lstrip(",-–— "))
+    # the first closing mark that a verb of saying follows: '..., " Healey told reporters, while
+    # stressing that Europe had to "step up"' closes at the first mark, not the last
+    for m in _CLOSING_QUOTE.finditer(last):
+        close = m.end()
+        tail = last[close:]
+        if len(tail) > 160:
+            continue
+        if not any(w.group(0).lower() in lexicon.reporting for w in list(_WORD_START.finditer(tail))[:6]):
+            continue
+        after = [h for h in last_holders if h.start >= close]
+        speaker = next((h for h in after if h.via == "official"), after[0] if after else None)
+        if speaker is None:
+            return None
+        return QuoteSpeaker(Holder(len(last), len(last), speaker.codes, speaker.speaker, "quote"),
+                            " ".join(tail.split()).lstrip(",-–— "))
+    return None
 
 
 def closing_role(s: str, lexicon: Lexicon) -> str | None:

@@ -111,6 +111,7 @@ class _DocState:
     surnames: dict[str, object] = field(default_factory=dict)  # "Sullivan" -> the Mention of "Jake Sullivan"
     document: tuple[str, ...] | None = None  # the issuer of the document last named ("declaration of NATO")
     document_sentence: str = ""  # the sentence that named it: evidence of who speaks
+    last_quote: tuple | None = None  # (paragraph, sentence index, QuoteSpeaker) of the last attributed quotation
 
 
 def extract_claims(
@@ -132,8 +133,14 @@ def extract_claims(
     lead = [title, *(x.text for x in sentences[:LEAD_SENTENCES])]
     quoted = _quotations(sentences, gazetteer, lexicon, published)
     spoken_by_document = _document_quotations(sentences, lexicon)
+    resolved: dict[int, QuoteSpeaker | None] = {}  # quotations closed by '..." he said': their speaker
     for sentence in sentences:
         s = sentence.text
+        quote_here = quoted.get(sentence.index)
+        if quote_here is not None and not quote_here.holder.codes:
+            quote_here = _resolve_quote(quote_here, state, resolved)
+        # '"..." he said on Thursday. "But allies agreed ..."': the quotation goes on
+        carried = _carried_quote(sentence, s, state) if quote_here is None else None
         mentions = _with_surnames(s, gazetteer.find_mentions(s, on=published), state)
         issuer = document_issuer(s, mentions, lexicon, gazetteer, published)
         if issuer:
@@ -147,6 +154,7 @@ def extract_claims(
         if not any(live.values()) and not _refers_back_to_any(s, topics, state, sentence.index, lexicon):
             _, persons = _analyse_mentions(s, mentions, lexicon, persons_only=True)
             persons = _learn_officials(s, mentions, persons, lexicon, state)
+            state.last_quote = _quote_of(sentence, s, quote_here or carried, _closing_pronoun(s, state, lexicon))
             subject = _subject_person(s, persons, lexicon, mentions)  # nothing to claim here; only follow who speaks
             if subject is not None:
                 state.last_person = subject
@@ -190,7 +198,7 @@ def extract_claims(
                 c_holders = [aside[0]]  # "Germany will help, Merz said, but a deployment of German soldiers is not on the agenda"
             if not c_holders and opening is not None and opening.end <= clause.start:
                 c_holders = [opening]  # "According to the French leader, ..., but such a scenario cannot be ruled out"
-            quote = quoted.get(sentence.index)
+            quote = quote_here or carried
             if not c_holders and quote is not None:
                 c_holders = [quote.holder]  # a sentence inside a quotation its speaker closes
             c_holders = on_record(c_holders, c_text, s, lexicon, start=offset, unnamed_source=unnamed_source)
@@ -261,6 +269,7 @@ def extract_claims(
         for topic in topics:
             if live[topic.id]:
                 state.topic_anchor_sentence[topic.id] = sentence.index
+        state.last_quote = _quote_of(sentence, s, quote_here or carried, pronoun_speaker or closing_speaker(s, holders))
         subject = _subject_person(s, persons, lexicon, mentions)
         if subject is not None:
             state.last_person = subject
@@ -485,7 +494,7 @@ def _quotations(sentences, gazetteer, lexicon: Lexicon, published: date | None) 
                 continue
             last = sentence.text
             holders, _ = _analyse_mentions(last, gazetteer.find_mentions(last, on=published), lexicon)
-            speaker = quote_speaker(last, holders, lexicon)
+            speaker = quote_speaker(last, holders, lexicon) or _pronoun_closes(last, lexicon)
             if speaker is not None:
                 found.update((s.index, speaker) for s in group[opened:k])
                 opened = None
@@ -495,6 +504,51 @@ def _quotations(sentences, gazetteer, lexicon: Lexicon, published: date | None) 
 
 
 _CLOSING_MARK = re.compile(r"[\"”»]")  # after the opening one: the quotation closes in its sentence
+
+
+_ENDS_QUOTED = re.compile(r"[\"”»][\s.]*$")
+
+
+def _resolve_quote(quote: QuoteSpeaker, state: _DocState, resolved: dict) -> QuoteSpeaker | None:
+    """The speaker of a quotation closed by '..." he said': the person named before it opened."""
+    key = id(quote)
+    if key not in resolved:
+        person = state.last_person
+        resolved[key] = None if person is None or not person[1] else QuoteSpeaker(
+            Holder(quote.holder.start, quote.holder.end, person[1], person[0], "quote"), quote.attribution)
+    return resolved[key]
+
+
+def _carried_quote(sentence, s: str, state: _DocState) -> QuoteSpeaker | None:
+    """A sentence that is all quotation, right after an attributed one in the same paragraph,
+    goes on with its speaker."""
+    if state.last_quote is None or not opens_quotation(s) or not _ENDS_QUOTED.search(s):
+        return None
+    paragraph, index, speaker = state.last_quote
+    return speaker if paragraph == sentence.paragraph and index == sentence.index - 1 else None
+
+
+def _quote_of(sentence, s: str, quote: QuoteSpeaker | None, closer: Holder | None) -> tuple | None:
+    """What a next sentence of quotation would carry on from this one."""
+    if quote is None and closer is not None and closer.codes and _QUOTE_CLOSE.search(s):
+        close = list(_QUOTE_CLOSE.finditer(s))[-1]
+        quote = QuoteSpeaker(Holder(len(s), len(s), closer.codes, closer.speaker, "quote"),
+                             " ".join(s[close.end():].split()).lstrip(",-–— "))
+    return None if quote is None else (sentence.paragraph, sentence.index, quote)
+
+
+def _pronoun_closes(last: str, lexicon: Lexicon) -> QuoteSpeaker | None:
+    """A quotation of several sentences closed by '..." he said': its speaker is the person named
+    before it, found when the quotation is reached (a holder with no codes yet, via "pronoun")."""
+    if lexicon.person_pronoun is None:
+        return None
+    for close in _QUOTE_CLOSE.finditer(last):
+        pronoun = lexicon.person_pronoun.match(last, close.end())
+        verb = re.match(r"\s+([\w'’]+)", last[pronoun.end():]) if pronoun else None
+        if verb and verb.group(1).lower() in lexicon.reporting:
+            return QuoteSpeaker(Holder(len(last), len(last), (), None, "pronoun"),
+                                " ".join(last[close.end():].split()).lstrip(",-–— "))
+    return None
 
 
 def _document_quotations(sentences, lexicon: Lexicon) -> set[int]:
