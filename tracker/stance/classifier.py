@@ -63,7 +63,8 @@ class RuleClassifier:
         first_holder = min((start for start, _ in clause.holders), default=0)
         hits = [h for h in hits if not (h.needs_holder_before and h.start < first_holder
                                         and not _quoted_before(clause.text, h, first_holder))
-                and not _inside(h, clause.holders) and not _other_subject(clause.text, h, first_holder)]
+                and not _inside(h, clause.holders) and not _other_subject(clause.text, h, first_holder)
+                and not _owned_by_another(clause.text, h, clause.holders)]
         hits = [h for h in hits if not _governed_by_attitude(h, hits, clause.text, self.lexicon)
                 and not _asked(h, clause.text, self.lexicon)]
         if not hits:
@@ -143,6 +144,20 @@ def _quoted_before(text: str, hit: CueHit, first_holder: int) -> bool:
 
 
 _PRONOUN_BEFORE = re.compile(r"(?:^|[\s“\"])(?:he|she|they)\s+(?:\w+\s+)?$", re.IGNORECASE)
+
+
+_DISPOSITION = re.compile(r"(?:hesitation|hesitancy|reluctance|scepticism|skepticism|opposition|resistance|refusal|"
+                         r"rejection|objections?|readiness|willingness|backing|caution)\b", re.IGNORECASE)
+_POSSESSOR_BEFORE = re.compile(r"([\w-]+)['’]s\s+(?:[\w-]+\s+)?$")
+
+
+def _owned_by_another(text: str, hit: CueHit, spans: tuple[Span, ...]) -> bool:
+    """A stance noun owned by someone who is no holder is theirs ("Riga would support an
+    invitation, arguing that the alliance's hesitation was read as weakness")."""
+    m = _POSSESSOR_BEFORE.search(text, max(0, hit.start - 60), hit.start)
+    if m is None or not _DISPOSITION.match(text, hit.start):
+        return False
+    return not any(end <= m.end(1) and m.end(1) - end <= 25 or start <= m.start(1) < end for start, end in spans)
 
 
 def _other_subject(text: str, hit: CueHit, first_holder: int) -> bool:
