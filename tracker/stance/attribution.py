@@ -45,9 +45,14 @@ _INNER_SUBJECT = re.compile(
 _UNNAMED_SUBJECT = re.compile(
     r"\b(?:(?:several|some|many|a number of|other|few|various|most|a group of|a handful of)\s+(?:[\w-]+\s+){0,4}?"
     r"|(?:European|Western|Nordic|Scandinavian|Eastern|Central|Southern|allied|partner|key|major|leading|fellow|"
-    r"big|bigger|larger|smaller)\s+)"
-    r"(?:countries|members|states|nations|allies|governments|partners|leaders)\s+(?:\w+\s+){0,2}?"
-    r"(?:are|is|were|was|have|has|had|would|will|could|may|might|say|said)\b", re.IGNORECASE)
+    r"big|bigger|larger|smaller)\s+"
+    # a bare plural opening a clause: "... meets cool reception as allies balk at Nato invitation"
+    r"|(?<=\bas\s)|(?<=\bwhile\s)|(?<=\bafter\s))"
+    r"(?:countries|members|states|nations|allies|governments|partners|leaders)\s+"
+    r"(?:(?:\w+\s+){0,2}?(?:are|is|were|was|have|has|had|would|will|could|may|might|say|said)\b"
+    # a verb of stance right after the group: "as allies balk at ..." (not "leaders to back")
+    r"|(?:balk|balked|reject|rejected|rule|ruled|dismiss|dismissed|oppose|opposed|resist|resisted|refuse|refused)\b)",
+    re.IGNORECASE)
 _PREPOSITION_BEFORE = re.compile(r"\b(?:from|of|by|to|with|among|for|against)\s+$", re.IGNORECASE)
 _COORDINATED = re.compile(r",?\s*(?:and|or|as well as|along with|together with)\s+", re.IGNORECASE)
 _RELATIVE = re.compile(r",\s+(?:who|which)\s+(?!\w+\s+(?:said|says|told|added|stated)\b)")
@@ -293,8 +298,9 @@ def _framed_by_hearsay(c_text: str, start: int, s: str, lexicon: Lexicon) -> boo
 
 
 def wills(s: str, end: int, lexicon: Lexicon) -> bool:
-    """Is the mention the subject of a verb of will ("Kyiv, which wants to join", "Ukraine insists")?"""
-    return _soon_after(s, end, lexicon.subject_matter_verbs)
+    """Is the mention the subject of a verb of will ("Kyiv, which wants to join", "Ukraine insists")?
+    Not when it owns a noun ("Kyiv's hopes of joining")."""
+    return not _POSSESSIVE_AFTER.match(s, end) and _soon_after(s, end, lexicon.subject_matter_verbs)
 
 
 def _own_record(s: str, end: int, lexicon: Lexicon) -> bool:

@@ -718,8 +718,8 @@ def _oblique(s: str, start: int, end: int, lexicon: Lexicon) -> bool:
         context = [w.lower() for w in raw[max(0, i - 3):i] if w not in ",;"]
         if governor in lexicon.agent_prepositions and any(w in lexicon.agent_nouns for w in context):
             return False
-        if governor == "for" and any(w in lexicon.for_nouns for w in context):
-            return False
+        if governor in ("for", "to") and any(w in lexicon.for_nouns for w in context):
+            return False  # "out of the question for Hungary", "unacceptable to Russia": their judgement
         if governor == "by" and any(w.lower() in lexicon.by_words or w.lower() in _PASSIVE_AUXILIARIES
                                     for w in raw[max(0, i - 4):i]):
             return False  # "floated by Macron", "was shot down by Tusk": the agent
