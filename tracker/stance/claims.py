@@ -47,7 +47,9 @@ _NOT_NAME_WORDS = frozenset(
     Institute Center Centre Foundation Council Sources Source Quote Background Photo Read More Stories""".split()
 )
 LEAD_SENTENCES = 3
-_CONTENT_FOLLOWS = re.compile(r"\s+(?:(?:on|of|about|for)\s+[\"“]?\w+ing\b|to\s+(?!Ukraine|Kyiv)\w+)", re.IGNORECASE)
+_CONTENT_FOLLOWS = re.compile(r"\s+(?:(?:on|of|about|for)\s+[\"“]?\w+ing\b|to\s+(?!Ukraine|Kyiv)\w+)"
+                              # joining something named: "could join the European Union"
+                              r"|(?<=join)\s+(?:the|an?|its|(?-i:[A-Z]))\b", re.IGNORECASE)
 # ...or what is given instead of troops: "would contribute financially", "will contribute logistics"
 _OBJECT_FOLLOWS = re.compile(r"\s+(?:in|at|on|with|to|of|\w+ally|logistic\w*|money|funds|funding|equipment|air|naval|"
                              r"intelligence|expertise|capabilit\w*|assets|ships|jets|aircraft|weapons|training|"
