@@ -132,11 +132,14 @@ def phrase_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
     return re.compile(r"(?<!\w)" + trie_regex(_tokens(p) for p in set(phrases)) + r"(?!\w)", re.IGNORECASE)
 
 
+_BETWEEN_WORDS = r"[\"“”«»]?\s+[\"“”«»]?"
+
+
 def _tokens(phrase: str) -> list[str]:
     tokens: list[str] = []
     for number, word in enumerate(phrase.lower().split()):
         if number:
-            tokens.append(r"\s+")
+            tokens.append(_BETWEEN_WORDS)  # a quotation may start or end inside: 'future "lies in NATO"'
         tokens.extend("['’]" if ch in "'’" else re.escape(ch) for ch in word.rstrip("*"))
         if word.endswith("*"):
             tokens.append(r"[\w'’-]*")
