@@ -58,7 +58,7 @@ _OBJECT_FOLLOWS = re.compile(r"\s+(?:in|at|on|with|to|of|\w+ally|logistic\w*|mon
 _VERB_AFTER = re.compile(r"(?:\s+[A-Z][\w’'-]+)*(?:\s+(?:administration|government|officials?|ministry|cabinet|spokes\w+))?"
                          r"(?:,[^,;]{1,60},)?\s+(?:has\s+|had\s+|have\s+|was\s+|were\s+)?"
                          r"(?:[a-z]+(?:ed|s)|said|told|wrote|spoke|made|gave|took|met|put|set)\b")
-_RELATIVE_SUBJECT = re.compile(r",\s+(?:which|who)\s+(?:has\s+|have\s+|had\s+|still\s+|also\s+)?[a-z]+(?:s|ed)\b")
+_RELATIVE_SUBJECT = re.compile(r",\s+(?:(?:both|all|each|neither|none|some)\s+of\s+)?(?:which|who|whom)\s+(?:has\s+|have\s+|had\s+|still\s+|also\s+)?[a-z]+(?:s|ed)\b")
 _SPEAKER_BEFORE_PRONOUN = re.compile(
     r"([A-Z][\w’'-]+)\s+(?:has\s+|had\s+)?(?:said|says|told\s+\w+|added|stated|insisted|stressed|noted|argued|"
     r"warned|explained|announced|declared|confirmed)\s+(?:that\s+)?$")
@@ -593,7 +593,8 @@ def _analyse_mentions(s: str, mentions, lexicon: Lexicon, *, persons_only: bool 
     holders: list[Holder] = []
     for chain in chains:
         first, last = chain[0], chain[-1]
-        oblique = not persons_only and _oblique(s, first.start, first.end, lexicon)
+        oblique = not persons_only and _oblique(s, first.start, first.end, lexicon) \
+            and not (last is not first and _RELATIVE_SUBJECT.match(s, last.end))  # "to Bratislava and Budapest, both of which have"
         for m in chain:
             if m.via == "official":
                 name = m.officials[0].name if m.officials else m.text
