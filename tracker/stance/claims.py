@@ -739,7 +739,8 @@ _ABSOLUTE = re.compile(r"(?:'s\s+)?(?:\s*(?:,|and|or)\s+(?:the\s+)?[A-Z][\w.’-
                        r"|prepared|against|in\s+favou?r)\b")
 
 
-_BODIES = frozenset({"government", "officials", "authorities", "leadership", "administration", "cabinet", "ministry"})
+_BODIES = frozenset({"government", "governments", "officials", "authorities", "leadership", "leaderships", "administration",
+                     "cabinet", "ministry", "ministries"})
 
 
 def _skippable(word: str, lexicon: Lexicon) -> bool:
