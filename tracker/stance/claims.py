@@ -207,7 +207,8 @@ def extract_claims(
             c_holders = [h for h in c_holders if h.via == "official" or not pundit_reports(s, h.start, lexicon)]
             for topic in topics:
                 t_holders = [h for h in c_holders
-                             if not topic.is_subject_matter(h, s) or wills(s, h.end, lexicon)]
+                             if (not topic.is_subject_matter(h, s) or wills(s, h.end, lexicon))
+                             and not any(a <= h.start and h.end <= b for a, b, _ in live[topic.id])]  # "NATO ambitions"
                 if not t_holders and state.document and sentence.index in spoken_by_document:
                     # '"We will continue to support it on its irreversible path ...," the declaration says'
                     t_holders = [Holder(len(s), len(s), state.document, document_name(state.document_sentence, lexicon),
