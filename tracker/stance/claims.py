@@ -800,6 +800,10 @@ _PLURAL_GROUP = re.compile(r"\b(?:countries|allies|members|states|nations|govern
                            re.IGNORECASE)
 
 
+_OWN_SUBJECT_SAID = re.compile(r"^\W*(?:The|A|An)\s+[^,;]*?(?:,[^,;]*,)?\s+(?:has\s+|have\s+|had\s+)?"
+                               r"(?:said|says|told\s+\w+|added|stated|insisted|announced|warned)\s+(?:that\s+)?$")
+
+
 def _resolve_pronoun_holder(c_text: str, offset: int, state: _DocState, persons, lexicon: Lexicon,
                             index: int) -> list[Holder]:
     m = lexicon.person_pronoun.search(c_text)
@@ -824,6 +828,8 @@ def _resolve_pronoun_holder(c_text: str, offset: int, state: _DocState, persons,
     a = lexicon.actor_pronouns.search(c_text)
     if a and a.group(0).lower() == "they" and _PLURAL_GROUP.search(c_text, 0, a.start()):
         return []  # "but key allies signalled they were not ready": they are the allies, unnamed
+    if a and _OWN_SUBJECT_SAID.search(c_text[:a.start()]):
+        return []  # "The opposition party Latvia First, led by ..., said it would not": the party, no actor
     if a and state.last_holders and index - state.last_holder_sentence <= 1:
         return [Holder(offset + a.start(), offset + a.end(), state.last_holders, state.last_holder_speaker, "pronoun")]
     return []
