@@ -67,18 +67,20 @@ class Topic:
         "standalone" spans count by themselves. "contrary" spans name the
         opposite of the topic: backing them is opposing the topic.
         """
+        probe = text.translate(_QUOTES_AS_SPACES)
         any_phrase = self._patterns.get("any")
-        if any_phrase is not None and any_phrase.search(text) is None:
+        if any_phrase is not None and any_phrase.search(probe) is None:
             return []  # most sentences: one scan instead of four
-        excluded = [(m.start(), m.end()) for m in _finditer(self._patterns.get("exclude"), text)]
+        excluded = [(m.start(), m.end()) for m in _finditer(self._patterns.get("exclude"), probe)]
         starts = [start for start, _ in excluded]
         found = []
         for rank, kind in enumerate(("standalone", "anchor", "contrary")):
-            for m in _finditer(self._patterns.get(kind), text):
+            for m in _finditer(self._patterns.get(kind), probe):
                 i = bisect_right(starts, m.start()) - 1
                 if i >= 0 and m.end() <= excluded[i][1]:
                     continue  # inside "Russian troops" and the like
-                found.append((m.start(), rank, m.start() - m.end(), TopicSpan(m.start(), m.end(), m.group(0), kind)))
+                span = TopicSpan(m.start(), m.end(), text[m.start():m.end()], kind)
+                found.append((m.start(), rank, m.start() - m.end(), span))
         spans: list[TopicSpan] = []
         ranks: list[int] = []
         for _, rank, _, span in sorted(found, key=lambda item: item[:3]):
@@ -132,14 +134,16 @@ def phrase_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
     return re.compile(r"(?<!\w)" + trie_regex(_tokens(p) for p in set(phrases)) + r"(?!\w)", re.IGNORECASE)
 
 
-_BETWEEN_WORDS = r"[\"“”«»]?\s+[\"“”«»]?"
+# Quotation marks read as spaces when phrases are matched (same length, so spans stay put): a
+# quotation may start or end inside a phrase ('future "lies in NATO"').
+_QUOTES_AS_SPACES = str.maketrans({mark: " " for mark in "\"“”«»"})
 
 
 def _tokens(phrase: str) -> list[str]:
     tokens: list[str] = []
     for number, word in enumerate(phrase.lower().split()):
         if number:
-            tokens.append(_BETWEEN_WORDS)  # a quotation may start or end inside: 'future "lies in NATO"'
+            tokens.append(r"\s+")
         tokens.extend("['’]" if ch in "'’" else re.escape(ch) for ch in word.rstrip("*"))
         if word.endswith("*"):
             tokens.append(r"[\w'’-]*")
