@@ -357,7 +357,9 @@ _ELLIPSIS_REACH = 2  # sentences back
 _ELLIPSIS_TAIL = re.compile(
     r"^(?:\s+(?:to|talk|talking|discuss|discussing|speak|speaking|speculate|decide|say|about|on|of|it|this|that|"
     r"so|far|for|now|yet|too|as|well|either|at|the|moment|stage|time|being|still|also|such|a|move|step|in|advance))*"
-    r"\s*[.,;:!?\"”’)»«“„]*\s*$", re.IGNORECASE)
+    r"\s*(?:[.,;:!?\"”’)»«“„]*\s*$"
+    # or a clause of its own after it: 'did "not rule anything out", but that a peace had to come first'
+    r"|[\"”’]?\s*,\s*(?:but|while|whilst|though|although|and\s+that|adding|stressing|noting)\b)", re.IGNORECASE)
 _TRAILING_ATTRIBUTION = re.compile(
     r"[,\"”]+\s*(?:he|she|they|[A-Z][\w.’'-]+(?:\s+[A-Z][\w.’'-]+)*)\s+(?:has\s+)?(?:said|says|told\s+\w+|added|stated)"
     r"\b[^\"“”]*$")
