@@ -222,6 +222,13 @@ def extract_claims(
                     if speaker is not None and (speaker.via != "pronoun"
                                                 or any(a < speaker.start for a, _, _ in in_clause)):
                         t_holders = [speaker]
+                if not t_holders and c_holders and lexicon.person_pronoun is not None:
+                    # 'He reiterated that "Ukraine will become a member of NATO"': its only name is what the
+                    # topic is about, so the pronoun before it speaks
+                    t_holders = [h for h in _resolve_pronoun_holder(c_text, offset, state, persons, lexicon,
+                                                                    sentence.index)
+                                 if h.via == "pronoun" and h.end <= min(x.start for x in c_holders)
+                                 and not c_text[:h.start - offset].strip(' "“')]  # the clause's subject, not '..." he added
                 anchors = [(a - offset, b - offset) for a, b, _ in in_clause]
                 if not anchors and not _back_referenced(c_text, topic, lexicon, state, sentence.index, live,
                                                         clause, s, named):
