@@ -184,6 +184,7 @@ def extract_claims(
             c_text = clause.text
             offset = clause.start
             c_holders = [h for h in holders if clause.start <= h.start < clause.end]
+            prior = previous  # the holders of the clause before, in this sentence
             # a subject of its own, named before its verb (not a speaker closing the sentence)
             named = any(h.start < clause.start + 60 for h in c_holders)
             if not c_holders:
@@ -222,6 +223,11 @@ def extract_claims(
                     if speaker is not None and (speaker.via != "pronoun"
                                                 or any(a < speaker.start for a, _, _ in in_clause)):
                         t_holders = [speaker]
+                if not t_holders and prior and lexicon.shared_subject is not None \
+                        and lexicon.shared_subject.match(c_text.lstrip()):
+                    # "..., but insisted that Ukraine's path to NATO is irreversible": its only names are
+                    # what the topic is about, so the subject of the clause before speaks
+                    t_holders = [h for h in prior if not topic.is_subject_matter(h, s)]
                 if not t_holders and c_holders and lexicon.person_pronoun is not None:
                     # 'He reiterated that "Ukraine will become a member of NATO"': its only name is what the
                     # topic is about, so the pronoun before it speaks
