@@ -205,7 +205,7 @@ def analyse_version(db, config, version_id: int, *, clock, engine=None, only_new
     topic, stance, evidence and date): re-reading history with new rules.
     ``find(text, published, language)`` finds the claims elsewhere (a worker process).
     """
-    from tracker.stance import find_claims, load_engine
+    from tracker.stance import find_claims, load_engine, with_title
 
     row = db.execute(
         """SELECT v.article_id, v.number, v.text, v.title, a.published_at, a.first_seen_at, a.outlet, a.url,
@@ -258,12 +258,6 @@ def analyse_version(db, config, version_id: int, *, clock, engine=None, only_new
         for c, claim_id, (said_at, _) in zip(claims, claim_ids, dated)
     ]
     return (len(claims), len(apply_reports(db, reports, now=now, params=params)))
-
-
-def with_title(title: str | None, text: str) -> str:
-    if title and not text.lstrip().startswith(title.strip()):
-        return f"{title.strip()}\n\n{text}"
-    return text
 
 
 def _insert_claim(db, claim: Claim, version_id: int, article_id: int, said_at: str, date_note: str | None,

@@ -301,8 +301,7 @@ def evaluate_files(paths: Iterable[Path | str], engine, *, topic: str | None = N
                    language: str | None = None) -> Evaluation:
     """Score every document of every file on the topic it was labelled for (or only `topic`),
     optionally only the documents in one `language`."""
-    from tracker.analysis import with_title
-    from tracker.stance import find_claims, names_actor
+    from tracker.stance import find_claims, names_actor, with_title
 
     paths = list(paths)
     docs: list[GoldDoc] = []

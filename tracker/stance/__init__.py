@@ -26,7 +26,8 @@ from tracker.stance.claims import TopicMatcher, compile_topic, extract_claims
 from tracker.stance.cues import DEFAULT_LEXICON, Lexicon, load_lexicon
 from tracker.stance.language import detect_language
 
-__all__ = ["Engine", "detect_language", "find_claims", "load_engine", "names_actor", "to_text", "parse_published"]
+__all__ = ["Engine", "detect_language", "find_claims", "load_engine", "names_actor", "to_text", "parse_published",
+           "with_title"]
 
 
 LANGUAGE_DIR = Path(__file__).with_name("languages")
@@ -136,6 +137,13 @@ def to_text(content: str | bytes) -> str:
     if _HTML_HINT.search(sample):
         return _html_to_text(content)
     return content
+
+
+def with_title(title: str | None, text: str) -> str:
+    """The article as it is read: its title, then its text (unless the text opens with the title)."""
+    if title and not text.lstrip().startswith(title.strip()):
+        return f"{title.strip()}\n\n{text}"
+    return text
 
 
 def _html_to_text(html: str) -> str:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import islice
 
 from tracker.stance.cues import Lexicon
 
@@ -353,15 +354,20 @@ def quote_speaker(last: str, last_holders: list[Holder], lexicon: Lexicon) -> Qu
         tail = last[close:]
         if len(tail) > 160:
             continue
-        if not any(w.group(0).lower() in lexicon.reporting for w in list(_WORD_START.finditer(tail))[:6]):
+        if not any(w.group(0).lower() in lexicon.reporting for w in islice(_WORD_START.finditer(tail), 6)):
             continue
         after = [h for h in last_holders if h.start >= close]
         speaker = next((h for h in after if h.via == "official"), after[0] if after else None)
         if speaker is None:
             return None
         return QuoteSpeaker(Holder(len(last), len(last), speaker.codes, speaker.speaker, "quote"),
-                            " ".join(tail.split()).lstrip(",-–— "))
+                            attribution_text(tail))
     return None
+
+
+def attribution_text(tail: str) -> str:
+    """The words after a quotation's closing mark, as evidence of who speaks ('he said on X.')."""
+    return " ".join(tail.split()).lstrip(",-–— ")
 
 
 def closing_role(s: str, lexicon: Lexicon) -> str | None:

@@ -21,11 +21,10 @@ from datetime import date
 
 from tracker.models import Claim
 from tracker.stance.actors import Mention, Official
-from tracker.stance.attribution import (REPORTING, TITLE_WORDS, WORD, Holder, QuoteSpeaker, closing_role,
-                                         closing_speaker, document_issuer, document_name, document_speaks,
-                                         governing_holders, on_record, opens_quotation, opens_with_unnamed_source,
-                                         pundit_reports,
-                                         quote_speaker, wills)
+from tracker.stance.attribution import (REPORTING, TITLE_WORDS, WORD, Holder, QuoteSpeaker, attribution_text,
+                                         closing_role, closing_speaker, document_issuer, document_name,
+                                         document_speaks, governing_holders, on_record, opens_quotation,
+                                         opens_with_unnamed_source, pundit_reports, quote_speaker, wills)
 from tracker.stance.classifier import ClauseInput, StanceClassifier
 from tracker.stance.cues import Lexicon, compile_phrases, estimate_said_at
 from tracker.stance.sentences import PREDICATE, split_clauses, split_sentences
@@ -189,8 +188,8 @@ def extract_claims(
             named = any(h.start < clause.start + 60 for h in c_holders)
             if not c_holders:
                 c_holders = _resolve_pronoun_holder(c_text, offset, state, persons, lexicon, sentence.index)
-            if not c_holders and previous and lexicon.shared_subject is not None \
-                    and lexicon.shared_subject.match(c_text.lstrip()):
+            shares_subject = lexicon.shared_subject is not None and lexicon.shared_subject.match(c_text.lstrip())
+            if not c_holders and previous and shares_subject:
                 c_holders = previous  # "..., but has ruled out sending troops": the same subject
             if not c_holders and previous and _reported_contrast(s, clauses, clause, lexicon):
                 c_holders = previous  # "a spokesperson said Germany's path ... was irreversible, but an invitation ... was not"
@@ -223,8 +222,7 @@ def extract_claims(
                     if speaker is not None and (speaker.via != "pronoun"
                                                 or any(a < speaker.start for a, _, _ in in_clause)):
                         t_holders = [speaker]
-                if not t_holders and prior and lexicon.shared_subject is not None \
-                        and lexicon.shared_subject.match(c_text.lstrip()):
+                if not t_holders and prior and shares_subject:
                     # "..., but insisted that Ukraine's path to NATO is irreversible": its only names are
                     # what the topic is about, so the subject of the clause before speaks
                     t_holders = [h for h in prior if not topic.is_subject_matter(h, s)]
@@ -328,10 +326,9 @@ def _reported_contrast(s: str, clauses: list, clause, lexicon: Lexicon) -> bool:
     return any(w.lower() in lexicon.reporting for w in WORD.findall(clauses[0].text[:120]))
 
 
-def _closing_pronoun(s: str, state: _DocState, lexicon: Lexicon) -> Holder | None:
-    """The person a quotation's closing '..." he said' points back to, as the speaker of
-    the quotation's clauses."""
-    if state.last_person is None or lexicon.person_pronoun is None:
+def _pronoun_attribution(s: str, lexicon: Lexicon) -> tuple[re.Match, re.Match] | None:
+    """The closing mark and the pronoun of '..." he said' in `s`, if a quotation closes that way."""
+    if lexicon.person_pronoun is None:
         return None
     for close in _QUOTE_CLOSE.finditer(s):
         pronoun = lexicon.person_pronoun.match(s, close.end())
@@ -339,9 +336,18 @@ def _closing_pronoun(s: str, state: _DocState, lexicon: Lexicon) -> Holder | Non
             continue
         verb = re.match(r"\s+([\w'’]+)", s[pronoun.end():])
         if verb and verb.group(1).lower() in lexicon.reporting:
-            name, codes = state.last_person
-            return Holder(pronoun.start(), pronoun.end(), codes, name, "pronoun") if codes else None
+            return close, pronoun
     return None
+
+
+def _closing_pronoun(s: str, state: _DocState, lexicon: Lexicon) -> Holder | None:
+    """The person a quotation's closing '..." he said' points back to, as the speaker of
+    the quotation's clauses."""
+    found = _pronoun_attribution(s, lexicon) if state.last_person is not None else None
+    if found is None:
+        return None
+    name, codes = state.last_person
+    return Holder(found[1].start(), found[1].end(), codes, name, "pronoun") if codes else None
 
 
 _ASIDE = re.compile(r",\s+((?:[A-Z][\w.’'-]+\s+){0,3}[A-Z][\w.’'-]+)\s+(?:said|says|added|stressed|insisted|told\s+\w+)\s*,")
@@ -548,25 +554,20 @@ def _carried_quote(sentence, s: str, state: _DocState) -> QuoteSpeaker | None:
 
 def _quote_of(sentence, s: str, quote: QuoteSpeaker | None, closer: Holder | None) -> tuple | None:
     """What a next sentence of quotation would carry on from this one."""
-    if quote is None and closer is not None and closer.codes and _QUOTE_CLOSE.search(s):
-        close = list(_QUOTE_CLOSE.finditer(s))[-1]
+    closes = list(_QUOTE_CLOSE.finditer(s)) if quote is None and closer is not None and closer.codes else []
+    if closes:
         quote = QuoteSpeaker(Holder(len(s), len(s), closer.codes, closer.speaker, "quote"),
-                             " ".join(s[close.end():].split()).lstrip(",-–— "))
+                             attribution_text(s[closes[-1].end():]))
     return None if quote is None else (sentence.paragraph, sentence.index, quote)
 
 
 def _pronoun_closes(last: str, lexicon: Lexicon) -> QuoteSpeaker | None:
     """A quotation of several sentences closed by '..." he said': its speaker is the person named
     before it, found when the quotation is reached (a holder with no codes yet, via "pronoun")."""
-    if lexicon.person_pronoun is None:
+    found = _pronoun_attribution(last, lexicon)
+    if found is None:
         return None
-    for close in _QUOTE_CLOSE.finditer(last):
-        pronoun = lexicon.person_pronoun.match(last, close.end())
-        verb = re.match(r"\s+([\w'’]+)", last[pronoun.end():]) if pronoun else None
-        if verb and verb.group(1).lower() in lexicon.reporting:
-            return QuoteSpeaker(Holder(len(last), len(last), (), None, "pronoun"),
-                                " ".join(last[close.end():].split()).lstrip(",-–— "))
-    return None
+    return QuoteSpeaker(Holder(len(last), len(last), (), None, "pronoun"), attribution_text(last[found[0].end():]))
 
 
 def _document_quotations(sentences, lexicon: Lexicon) -> set[int]:

@@ -150,6 +150,7 @@ _DISPOSITION = re.compile(r"(?:hesitation|hesitancy|reluctance|scepticism|skepti
                          r"rejection|objections?|readiness|willingness|backing|caution)\b", re.IGNORECASE)
 _OWN_SIDE = frozenset("country government nation state administration cabinet ministry leadership".split())
 _POSSESSOR_BEFORE = re.compile(r"([\w-]+)['’]s\s+(?:[\w-]+\s+)?$")
+_POSSESSIVE_PRONOUN_BEFORE = re.compile(r"\b(?:his|her|its|their|our|my)\s+$", re.IGNORECASE)
 
 
 def _owned_by_another(text: str, hit: CueHit, spans: tuple[Span, ...]) -> bool:
@@ -158,7 +159,7 @@ def _owned_by_another(text: str, hit: CueHit, spans: tuple[Span, ...]) -> bool:
     m = _POSSESSOR_BEFORE.search(text, max(0, hit.start - 60), hit.start)
     if m is None or not _DISPOSITION.match(text, hit.start):
         return False
-    if m.group(1).lower() in _OWN_SIDE or re.search(r"\b(?:his|her|its|their|our|my)\s+$", text[max(0, m.start() - 8):m.start()], re.I):
+    if m.group(1).lower() in _OWN_SIDE or _POSSESSIVE_PRONOUN_BEFORE.search(text[max(0, m.start() - 8):m.start()]):
         return False  # "his country's readiness", "the government's refusal": the holder's own side
     return not any(end <= m.end(1) and m.end(1) - end <= 25 or start <= m.start(1) < end for start, end in spans)
 

@@ -218,7 +218,7 @@ class Lexicon:
         self.subordinators = _words(holders.get("subordinators", []))
         self.clause_subordinators = _words(holders.get("clause_subordinators", []))
         self.subject_matter_verbs = phrases(holders.get("subject_matter_verbs", []),
-                                                    f"{name}: [holders] subject_matter_verbs")
+                                            f"{name}: [holders] subject_matter_verbs")
         self.non_speakers = _words(holders.get("non_speakers", []))
         official_titles = holders.get("official_titles", [])
         self.official_titles = phrases(official_titles, f"{name}: [holders] official_titles") \
