@@ -44,12 +44,13 @@ _INNER_SUBJECT = re.compile(
 # An unnamed group after a preposition is no subject: "troops from European countries would be
 # unacceptable to Moscow" is Moscow's stance.
 _UNNAMED_SUBJECT = re.compile(
-    r"\b(?:(?:several|some|many|a number of|other|few|various|most|a group of|a handful of)\s+(?:[\w-]+\s+){0,4}?"
+    r"\b(?:(?:several|some|many|a number of|other|few|various|most|a group of|a handful of|no)\s+(?:[\w-]+\s+){0,4}?"
     r"|(?:European|Western|Nordic|Scandinavian|Eastern|Central|Southern|allied|partner|key|major|leading|fellow|"
     r"big|bigger|larger|smaller)\s+"
     # a bare plural opening a clause: "... meets cool reception as allies balk at Nato invitation"
     r"|(?<=\bas\s)|(?<=\bwhile\s)|(?<=\bafter\s))"
-    r"(?:countries|members|states|nations|allies|governments|partners|leaders)\s+"
+    # "no government had yet committed soldiers", "some others have not yet taken a position"
+    r"(?:countr(?:y|ies)|members?|states?|nations?|all(?:y|ies)|governments?|partners?|leaders?|others)\s+"
     r"(?:(?:\w+\s+){0,2}?(?:are|is|were|was|have|has|had|would|will|could|may|might|say|said)\b"
     # a verb of stance right after the group: "as allies balk at ..." (not "leaders to back")
     r"|(?:balk|balked|reject|rejected|rule|ruled|dismiss|dismissed|oppose|opposed|resist|resisted|refuse|refused)\b)",
@@ -194,7 +195,7 @@ def governing_holders(holders: list[Holder], s: str, cue: int, lexicon: Lexicon,
     spoken = _spoken_owners(holders, s, cue, lexicon)
     if spoken:  # "Macron's talk of sending troops was very dangerous, Peskov said": Peskov judges it
         holders = [h for h in holders if h not in spoken]
-    before = [h for h in holders if h.start < cue]
+    before = [h for h in holders if h.start < cue and not _in_closed_relative(s, h, cue, lexicon)]
     if not before and _unnamed_subject(s, max(0, cue - 120), cue):
         return [], False  # "Several NATO members are considering sending soldiers, Fico said": not Slovakia's
     if not before:  # the subject of a later "that" clause holds that clause, not the cue before it;
@@ -224,6 +225,25 @@ def governing_holders(holders: list[Holder], s: str, cue: int, lexicon: Lexicon,
                 break
         kept.append(h)
     return sorted(kept, key=lambda h: h.start), reported
+
+
+_WHO_OPENS = re.compile(r",\s+who\s+")
+_COMMA_VERB = re.compile(r",\s+(?:\w+ly\s+)?([\w'’]+)")
+
+
+def _in_closed_relative(s: str, holder: Holder, cue: int, lexicon: Lexicon) -> bool:
+    """Is the holder inside a relative clause that closes before the cue ("Macron, who told Le
+    Figaro that France and Britain were proposing a truce, said there would be no troops")? The
+    cue then belongs to the subject the clause describes."""
+    opened = None
+    for m in _WHO_OPENS.finditer(s, max(0, holder.start - 200), holder.start):
+        opened = m
+    if opened is None:
+        return False
+    for m in _COMMA_VERB.finditer(s, holder.end, cue):
+        if m.group(1).lower() in lexicon.reporting:
+            return True
+    return False
 
 
 _JOINER_WORDS = frozenset("""and or the of 's ’s ' both as well together along with including its their

@@ -752,7 +752,7 @@ def _oblique(s: str, start: int, end: int, lexicon: Lexicon) -> bool:
 # After "with" and a name (or a list of names), a participle or a predicate adjective makes the
 # names the subject of an absolute construction, not a companion.
 _ABSOLUTE = re.compile(r"(?:'s\s+)?(?:\s*(?:,|and|or)\s+(?:the\s+)?[A-Z][\w.’-]*(?:\s+[A-Z][\w.’-]*)*)*\s*"
-                       r"(?:\w+ing|cool|opposed|reluctant|sceptical|skeptical|ready|willing|wary|hesitant|open|keen"
+                       r"(?:(?:all|both)\s+)?(?:\w+ing|cool|opposed|reluctant|sceptical|skeptical|ready|willing|wary|hesitant|open|keen"
                        r"|prepared|against|in\s+favou?r)\b")
 
 

@@ -171,6 +171,9 @@ class Lexicon:
         # "instructors would not be taking part in combat": a refusal of a role, not of the deployment
         self.restricted = re.compile(r"\W*(?:[\w'’-]+\W+){0,2}?(?:" + "|".join(compile_phrase(p) for p in restricted)
                                      + r")(?!\w)", re.IGNORECASE) if restricted else None
+        near_term = negation.get("near_term", [])
+        self.near_term = re.compile(r"[^,;.!?]{0,80}?(?<![\w-])(?:" + "|".join(compile_phrase(p) for p in near_term)
+                                    + r")(?!\w)", re.IGNORECASE) if near_term else None
         hedge = data.get("hedge", {})
         self.hedges = _words(hedge.get("words", []))
         self.hedge_window = int(hedge.get("window", 2))
@@ -322,6 +325,9 @@ class Lexicon:
             if (negated or group.stance == "oppose") and self.restricted is not None \
                     and self.restricted.match(clause, end):
                 continue
+            if (negated or group.stance == "oppose") and self.near_term is not None \
+                    and self.near_term.match(clause, end):
+                continue  # "no European troops on Ukrainian soil in the coming weeks": when, not whether
             hedged = group.hedgeable and any(w in self.hedges for w in before[-self.hedge_window:])
             stance = group.stance
             if negated:
