@@ -174,6 +174,8 @@ class Lexicon:
         near_term = negation.get("near_term", [])
         self.near_term = re.compile(r"[^,;.!?]{0,80}?(?<![\w-])(?:" + "|".join(compile_phrase(p) for p in near_term)
                                     + r")(?!\w)", re.IGNORECASE) if near_term else None
+        timing = data.get("timing", {}).get("phrases", [])
+        self.timing = phrases(timing, f"{name}: [timing]") if timing else None
         hedge = data.get("hedge", {})
         self.hedges = _words(hedge.get("words", []))
         self.hedge_window = int(hedge.get("window", 2))
