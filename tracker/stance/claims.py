@@ -256,7 +256,8 @@ def extract_claims(
                 stance = decision.stance
                 if in_clause and all(contrary for _, _, contrary in in_clause) and stance != "conditional":
                     stance = "oppose" if stance == "support" else "support"  # backing neutrality opposes membership
-                if stance == "oppose" and topic.topic.brakes_in(c_text):
+                if stance == "oppose" and topic.topic.brakes_in(c_text) and not (
+                        lexicon.always is not None and lexicon.always.search(c_text)):
                     stance = "conditional"  # "not on the agenda at this stage": a brake on this topic
                 for holder in t_holders:
                     confidence = decision.confidence - (0.1 if holder.via == "group" else 0.0)

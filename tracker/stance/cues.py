@@ -176,6 +176,8 @@ class Lexicon:
                                     + r")(?!\w)", re.IGNORECASE) if near_term else None
         timing = data.get("timing", {}).get("phrases", [])
         self.timing = phrases(timing, f"{name}: [timing]") if timing else None
+        always = data.get("timing", {}).get("always", [])
+        self.always = phrases(always, f"{name}: [timing] always") if always else None
         hedge = data.get("hedge", {})
         self.hedges = _words(hedge.get("words", []))
         self.hedge_window = int(hedge.get("window", 2))
