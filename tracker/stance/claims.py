@@ -854,6 +854,8 @@ def _resolve_pronoun_holder(c_text: str, offset: int, state: _DocState, persons,
         return []  # "but key allies signalled they were not ready": they are the allies, unnamed
     if a and _OWN_SUBJECT_SAID.search(c_text[:a.start()]):
         return []  # "The opposition party Latvia First, led by ..., said it would not": the party, no actor
+    if a and (WORD.findall(c_text[:a.start()]) or [""])[-1].lower() in lexicon.prepositions:
+        return []  # "as Dutton warns against it": the object of a preposition, no subject
     if a and state.last_holders and index - state.last_holder_sentence <= 1:
         return [Holder(offset + a.start(), offset + a.end(), state.last_holders, state.last_holder_speaker, "pronoun")]
     return []
