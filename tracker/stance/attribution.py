@@ -51,10 +51,12 @@ _UNNAMED_SUBJECT = re.compile(
     r"|(?<=\bas\s)|(?<=\bwhile\s)|(?<=\bafter\s))"
     # "no government had yet committed soldiers", "some others have not yet taken a position"
     r"(?:countr(?:y|ies)|members?|states?|nations?|all(?:y|ies)|governments?|partners?|leaders?|others)\s+"
-    r"(?:(?:\w+\s+){0,2}?(?:are|is|were|was|have|has|had|would|will|could|may|might|say|said)\b"
+    r"(?:(?:\w+\s+){0,2}?(?:are|is|were|was|have|has|had|would|will|could|may|might|say|said|remain|remains|"
+    r"remained|seem|seems|seemed|appear|appears|appeared)\b"
     # a verb of stance right after the group: "as allies balk at ..." (not "leaders to back")
     r"|(?:balk|balked|reject|rejected|rule|ruled|dismiss|dismissed|oppose|opposed|resist|resisted|refuse|refused)\b)",
     re.IGNORECASE)
+_RELATIVE_IN = re.compile(r"\s(?:that|who|which)\s", re.IGNORECASE)
 _PREPOSITION_BEFORE = re.compile(r"\b(?:from|of|by|to|with|among|for|against)\s+$", re.IGNORECASE)
 _COORDINATED = re.compile(r",?\s*(?:and|or|as well as|along with|together with)\s+", re.IGNORECASE)
 _RELATIVE = re.compile(r",\s+(?:who|which)\s+(?!\w+\s+(?:said|says|told|added|stated)\b)")
@@ -67,8 +69,8 @@ def _unnamed_subject(s: str, start: int, cue: int) -> bool:
     for m in _UNNAMED_SUBJECT.finditer(s, start, min(len(s), cue + 12)):
         if m.start() >= cue:
             return False
-        if _PREPOSITION_BEFORE.search(s, max(0, m.start() - 9), m.start()):
-            continue
+        if _PREPOSITION_BEFORE.search(s, max(0, m.start() - 9), m.start()) and not _RELATIVE_IN.search(m.group(0)):
+            continue  # "troops from European countries would be unacceptable" (not "left by allies that remain reluctant")
         if _COORDINATED.fullmatch(s, start, m.start()):
             continue  # "Germany, Poland and several other allies said": the named ones are in the list
         return True
