@@ -272,10 +272,20 @@ def pundit_reports(s: str, start: int, lexicon: Lexicon) -> bool:
     for i, word in enumerate(before):
         if word in lexicon.reporting and any(w in lexicon.non_speakers for w in before[max(0, i - 6):i]):
             return True  # "A former colonel said Germany must ..."
-    after = [w.lower() for w in WORD.findall(lexicon.as_officials(s[start:]))]
-    closing = next((i for i, w in enumerate(after) if w in lexicon.reporting), None)
-    return closing is not None and len(after) - closing <= 12 and \
-        any(w in lexicon.non_speakers for w in after[closing + 1:closing + 5])  # "..., says the former colonel."
+    after = WORD.findall(lexicon.as_officials(s[start:]))
+    closing = next((i for i, w in enumerate(after) if w.lower() in lexicon.reporting), None)
+    if closing is None:
+        return False
+    if len(after) - closing <= 12 and any(w.lower() in lexicon.non_speakers for w in after[closing + 1:closing + 5]):
+        return True  # "..., says the former colonel."
+    # "..., said Robert Dalsjo, a research director at ...": the name's apposition
+    i = closing + 1
+    while i < len(after) and after[i][:1].isupper():
+        i += 1
+    if i == closing + 1 or i >= len(after) or after[i] != ",":
+        return False
+    described = [w.lower() for w in after[i + 1:i + 5] if w.lower() not in ("a", "an", "the")][:3]
+    return any(w in lexicon.non_speakers for w in described)
 
 
 def closing_speaker(s: str, holders: list[Holder]) -> Holder | None:
