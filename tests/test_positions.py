@@ -418,5 +418,19 @@ def test_a_signal_stays_open_while_its_reports_keep_coming(db, articles):
     articles.apply(articles.claim("PL", "support", "2025-02-20", outlet="Paper E"))
     articles.apply(articles.claim("PL", "support", "2025-02-27", outlet="Paper E"))  # within 14 days: same signal
     assert len(shifts(db)) == 1
-    articles.apply(articles.claim("PL", "support", "2025-04-30", outlet="Paper E"))  # two months later: a new one
+    articles.apply(articles.claim("PL", "oppose", "2025-03-05", outlet="Paper B"))  # the old stance reaffirmed
+    articles.apply(articles.claim("PL", "support", "2025-04-30", outlet="Paper E"))  # after that: a new one
     assert [s["level"] for s in shifts(db)] == ["signal", "signal"]
+
+
+def test_a_change_nothing_contradicts_is_dated_from_its_first_sign(db, articles):
+    often_reaffirmed(articles)
+    [first] = articles.apply(articles.claim("PL", "support", "2025-02-20", outlet="Paper E"))
+    # five weeks later, with nothing reaffirming the old stance in between, other outlets confirm
+    # it: the same change, now a shift, dated from the first report
+    for outlet in ("Wire A", "Paper B", "Paper C"):
+        assert articles.apply(articles.claim("PL", "support", "2025-03-28", outlet=outlet, speaker="Minister")) == []
+    row = db.execute("SELECT level, since FROM shifts WHERE id = ?", (first,)).fetchone()
+    assert row == ("shift", "2025-02-20")
+    assert len(shifts(db)) == 1
+    assert position(db, "PL") == "support"

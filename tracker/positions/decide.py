@@ -33,8 +33,10 @@ copies (same text) count once. Then:
   **correction** (never alerted);
 * otherwise it is a **signal**: recorded and shown, alerted only to channels
   that ask for signals, and the position holds. A signal stays open while
-  reports of its stance keep coming within ``corroboration_days``, and becomes
-  a shift when they add up;
+  reports of its stance keep coming within ``corroboration_days``, or for as
+  long as nothing reaffirms the current stance (up to ``half_life_days``), and
+  becomes a shift when they add up: the change is then dated from its first
+  sign, not from the report that confirmed it;
 * a position an analyst confirmed is never undone by the weights: against it
   only evidence dated after the confirmation counts. A dismissed change's
   reports no longer count at all.

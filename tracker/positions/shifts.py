@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
+from datetime import date
 from urllib.parse import urlsplit
 
 from tracker.clock import iso
@@ -112,15 +113,27 @@ def _reweigh(db, shift_id: int, as_of: str, *, now, params: PositionParams) -> N
 
 def _open_row(db, actor: str, topic: str, current: Current, report: Report, params: PositionParams) -> int | None:
     """The signal of a change from the current stance to the report's, still open: its last
-    report is at most ``corroboration_days`` old."""
+    report is at most ``corroboration_days`` old, or nothing has reaffirmed the current stance
+    since it (within ``half_life_days``). The change is then dated from its first sign: "France:
+    conditional -> support since 2 March", when a second outlet confirms it on 27 March."""
     row = db.execute(
-        """SELECT s.id FROM shifts s WHERE s.actor = ? AND s.topic = ? AND s.from_stance = ? AND s.to_stance = ?
+        """SELECT s.id, (SELECT max(h.since) FROM position_history h WHERE h.shift_id = s.id) AS last
+           FROM shifts s WHERE s.actor = ? AND s.topic = ? AND s.from_stance = ? AND s.to_stance = ?
                AND s.level = 'signal' AND s.status != 'dismissed' AND s.since >= ?
-               AND julianday(?) - julianday((SELECT max(h.since) FROM position_history h WHERE h.shift_id = s.id)) <= ?
            ORDER BY s.id DESC LIMIT 1""",
-        (actor, topic, current.stance, report.stance, current.since, report.date, params.corroboration_days),
+        (actor, topic, current.stance, report.stance, current.since),
     ).fetchone()
-    return row[0] if row else None
+    if row is None or row[1] is None:
+        return None
+    gap = (date.fromisoformat(report.date[:10]) - date.fromisoformat(row[1][:10])).days
+    if gap <= params.corroboration_days:
+        return row[0]
+    reaffirmed = db.execute(
+        """SELECT 1 FROM position_history WHERE actor = ? AND topic = ? AND stance = ? AND effect = 'reaffirmed'
+               AND since > ? AND since <= ? LIMIT 1""",
+        (actor, topic, current.stance, row[1], report.date),
+    ).fetchone()
+    return row[0] if reaffirmed is None and gap <= params.half_life_days else None
 
 
 def _setting_row(db, actor: str, topic: str, current: Current) -> int | None:
