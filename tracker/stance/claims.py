@@ -705,6 +705,12 @@ _PLACE_PREPOSITIONS = frozenset({"in", "at", "from", "near", "outside", "to"})
 _TIME_PREPOSITIONS = frozenset({"since", "after", "before", "following", "until", "amid", "despite"})
 
 
+def _says(word: str, lexicon: Lexicon) -> bool:
+    """A verb of saying, or a participle that opens what is said ("adding", "insisting")."""
+    return word.lower() in lexicon.reporting or (
+        lexicon.shared_subject is not None and lexicon.shared_subject.fullmatch(word) is not None)
+
+
 def _oblique(s: str, start: int, end: int, lexicon: Lexicon) -> bool:
     """Is the mention governed by a preposition that makes it a place or recipient?"""
     raw = WORD.findall(s[max(0, start - 120):start])
@@ -775,7 +781,8 @@ def _skippable(word: str, lexicon: Lexicon) -> bool:
         return True
     if lower in lexicon.prepositions or lower in lexicon.subject_openers or lower in lexicon.subordinators:
         return False  # a capitalised "After", "In" or "If" opening the sentence still governs
-    return word[:1].isupper() or lower in TITLE_WORDS or lexicon.roles.fullmatch(lower) is not None
+    return word[:1].isupper() or lower in TITLE_WORDS or lower in lexicon.epithets \
+        or lexicon.roles.fullmatch(lower) is not None
 
 
 def _non_speaker_before(s: str, start: int, lexicon: Lexicon, n: int) -> bool:
@@ -948,10 +955,11 @@ def _back_referenced(c_text: str, topic: TopicMatcher, lexicon: Lexicon, state: 
         if named_holder and lexicon.contrast is not None and lexicon.contrast.search(s[:clause.start]):
             return True  # "..., while Germany has been more cautious": the same question, another holder
         words = re.findall(r"[\w']+", c_text)
-        if words and words[0].lower() == "that":
-            words = words[1:]  # ", and that he would not accept a deal": a complementiser, not a pronoun
+        if words and words[0].lower() == "that" and not (len(words) > 1 and words[1].lower() in _SUBJECT_VERBS):
+            words = words[1:]  # ", and that he would not accept a deal": a complementiser ("and that is not ...": a pronoun)
         # "it" as a subject ("said it was ready to help") is the holder, not the topic ("ruled it out")
         return any(w.lower() in lexicon.back_pronouns and not (
             w.lower() == "it" and i + 1 < len(words) and words[i + 1].lower() in _SUBJECT_VERBS)
+            and not (w.lower() == "that" and i > 0 and _says(words[i - 1], lexicon))  # "adding that": no pronoun
             for i, w in enumerate(words))
     return False

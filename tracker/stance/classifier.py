@@ -64,7 +64,8 @@ class RuleClassifier:
         hits = [h for h in hits if not (h.needs_holder_before and h.start < first_holder
                                         and not _quoted_before(clause.text, h, first_holder))
                 and not _inside(h, clause.holders) and not _other_subject(clause.text, h, first_holder)
-                and not _owned_by_another(clause.text, h, clause.holders)]
+                and not _owned_by_another(clause.text, h, clause.holders)
+                and not _said_by_another(clause.text, h, clause.holders, self.lexicon)]
         hits = [h for h in hits if not _governed_by_attitude(h, hits, clause.text, self.lexicon)
                 and not _asked(h, clause.text, self.lexicon)]
         if not hits:
@@ -150,6 +151,8 @@ _DISPOSITION = re.compile(r"(?:hesitation|hesitancy|reluctance|scepticism|skepti
                          r"rejection|objections?|readiness|willingness|backing|caution)\b", re.IGNORECASE)
 _OWN_SIDE = frozenset("country government nation state administration cabinet ministry leadership".split())
 _POSSESSOR_BEFORE = re.compile(r"([\w-]+)['’]s\s+(?:[\w-]+\s+)?$")
+_TIME_BEFORE = re.compile(r"\b(?:since|after|before|following|until)\s+$", re.IGNORECASE)
+_SAID_CONTENT = re.compile(r"([\w-]+)['’]s\s+(?:[\w-]+\s+){0,2}?([\w-]+)\s+that\b")
 _POSSESSIVE_PRONOUN_BEFORE = re.compile(r"\b(?:his|her|its|their|our|my)\s+$", re.IGNORECASE)
 
 
@@ -162,6 +165,19 @@ def _owned_by_another(text: str, hit: CueHit, spans: tuple[Span, ...]) -> bool:
     if m.group(1).lower() in _OWN_SIDE or _POSSESSIVE_PRONOUN_BEFORE.search(text[max(0, m.start() - 8):m.start()]):
         return False  # "his country's readiness", "the government's refusal": the holder's own side
     return not any(end <= m.end(1) and m.end(1) - end <= 25 or start <= m.start(1) < end for start, end in spans)
+
+
+def _said_by_another(text: str, hit: CueHit, spans: tuple[Span, ...], lexicon: Lexicon) -> bool:
+    """A cue inside what someone who is no holder said is theirs ("the United States will not
+    send troops, as capitals distanced themselves from Macron's remark that deploying soldiers
+    could not be excluded": the exclusion is Macron's, not Washington's)."""
+    owner = None
+    for m in _SAID_CONTENT.finditer(text, max(0, hit.start - 150), hit.start):
+        if m.group(2).lower() in lexicon.spoken_things:
+            owner = m
+    if owner is None or ";" in text[owner.end():hit.start] or _TIME_BEFORE.search(text, 0, owner.start()):
+        return False  # "has said since Macron's remarks that boots on the ground are not an option": a time
+    return not any(start <= owner.start(1) < end or owner.start(1) <= start < owner.end(1) for start, end in spans)
 
 
 def _other_subject(text: str, hit: CueHit, first_holder: int) -> bool:

@@ -224,6 +224,7 @@ class Lexicon:
         self.by_words = _words(holders.get("by_words", []))
         self.possessed_cues = _words(holders.get("possessed_cues", []))
         self.spoken_things = _words(holders.get("spoken_things", []))
+        self.epithets = _words(holders.get("epithets", []))
         self.subject_openers = _words(holders.get("subject_openers", []))
         self.subordinators = _words(holders.get("subordinators", []))
         self.clause_subordinators = _words(holders.get("clause_subordinators", []))
