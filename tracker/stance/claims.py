@@ -932,7 +932,7 @@ def _speaker_for(code: str, holders: list[Holder], clause) -> str | None:
 
 
 _SUBJECT_VERBS = frozenset("""is was would will could has had can should must does did remains remained
-    wants wanted plans planned intends intended stands stood""".split())
+    wants wanted plans planned intends intended stands stood said says added adds insisted stressed""".split())
 
 
 def _back_referenced(c_text: str, topic: TopicMatcher, lexicon: Lexicon, state: _DocState, index: int,
