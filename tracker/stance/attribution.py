@@ -197,7 +197,8 @@ def governing_holders(holders: list[Holder], s: str, cue: int, lexicon: Lexicon,
     spoken = _spoken_owners(holders, s, cue, lexicon)
     if spoken:  # "Macron's talk of sending troops was very dangerous, Peskov said": Peskov judges it
         holders = [h for h in holders if h not in spoken]
-    before = [h for h in holders if h.start < cue and not _in_closed_relative(s, h, cue, lexicon)]
+    before = [h for h in holders if h.start < cue and not _in_closed_relative(s, h, cue, lexicon)
+              and not _related(s, h.end, lexicon)]
     if not before and _unnamed_subject(s, max(0, cue - 120), cue):
         return [], False  # "Several NATO members are considering sending soldiers, Fico said": not Slovakia's
     if not before:  # the subject of a later "that" clause holds that clause, not the cue before it;
@@ -227,6 +228,13 @@ def governing_holders(holders: list[Holder], s: str, cue: int, lexicon: Lexicon,
                 break
         kept.append(h)
     return sorted(kept, key=lambda h: h.start), reported
+
+
+def _related(s: str, end: int, lexicon: Lexicon) -> bool:
+    """Does the mention own a relation that describes someone else ("Orban, Moscow's closest
+    ally, described ...")? It names the other side of the relation, not a holder."""
+    m = _POSSESSIVE_AFTER.match(s, end)
+    return m is not None and any(w and w.lower() in lexicon.relations for w in m.groups())
 
 
 _WHO_OPENS = re.compile(r",\s+who\s+")

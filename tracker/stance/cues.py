@@ -225,6 +225,7 @@ class Lexicon:
         self.possessed_cues = _words(holders.get("possessed_cues", []))
         self.spoken_things = _words(holders.get("spoken_things", []))
         self.epithets = _words(holders.get("epithets", []))
+        self.relations = _words(holders.get("relations", []))
         self.subject_openers = _words(holders.get("subject_openers", []))
         self.subordinators = _words(holders.get("subordinators", []))
         self.clause_subordinators = _words(holders.get("clause_subordinators", []))
