@@ -205,7 +205,8 @@ def governing_holders(holders: list[Holder], s: str, cue: int, lexicon: Lexicon,
         # an owner named after the cue is its object ("distance themselves from Macron's suggestion")
         return [h for h in holders if not (_THAT_BEFORE.search(s[max(0, h.start - 20):h.start])
                                            and not REPORTING.match(s[h.end:]))
-                and not (h.start > cue and _owns_a_thing(s, h.end, lexicon))], False
+                and not (h.start > cue and _owns_a_thing(s, h.end, lexicon))
+                and not (h.start > cue and _verb_of_its_own(s, h.end, lexicon))], False
     nearest = max(before, key=lambda h: h.start)
     if lexicon.imputing is not None and lexicon.imputing.search(s, nearest.end, cue):
         return [], False  # "Russia accused France of planning to send troops": imputed, nobody's own
@@ -228,6 +229,16 @@ def governing_holders(holders: list[Holder], s: str, cue: int, lexicon: Lexicon,
                 break
         kept.append(h)
     return sorted(kept, key=lambda h: h.start), reported
+
+
+_NEXT_WORD = re.compile(r"\s+([a-z]+)\b")
+
+
+def _verb_of_its_own(s: str, end: int, lexicon: Lexicon) -> bool:
+    """Is a name after the cue the subject of a verb that does not report it ("..., and
+    Zelenskyy knows it")? Then it holds its own clause, not the cue before it."""
+    m = _NEXT_WORD.match(s, end)
+    return m is not None and m.group(1) in lexicon.knowing
 
 
 def _related(s: str, end: int, lexicon: Lexicon) -> bool:

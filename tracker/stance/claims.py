@@ -705,6 +705,17 @@ _PLACE_PREPOSITIONS = frozenset({"in", "at", "from", "near", "outside", "to"})
 _TIME_PREPOSITIONS = frozenset({"since", "after", "before", "following", "until", "amid", "despite"})
 
 
+def _object_position(before: str, lexicon: Lexicon) -> bool:
+    """Is a pronoun after `before` an object: after a preposition, or after a lower-case word
+    (a verb) that opens no clause ("support it", "warns against it"; not "said it", "that it")?"""
+    lower = before.lower()
+    if lower in lexicon.prepositions:
+        return True
+    return before.isalpha() and before.islower() and not (
+        lower in lexicon.subject_openers or lower in lexicon.subordinators or lower in lexicon.clause_subordinators
+        or _says(before, lexicon))
+
+
 def _says(word: str, lexicon: Lexicon) -> bool:
     """A verb of saying, or a participle that opens what is said ("adding", "insisting")."""
     return word.lower() in lexicon.reporting or (
@@ -861,8 +872,8 @@ def _resolve_pronoun_holder(c_text: str, offset: int, state: _DocState, persons,
         return []  # "but key allies signalled they were not ready": they are the allies, unnamed
     if a and _OWN_SUBJECT_SAID.search(c_text[:a.start()]):
         return []  # "The opposition party Latvia First, led by ..., said it would not": the party, no actor
-    if a and (WORD.findall(c_text[:a.start()]) or [""])[-1].lower() in lexicon.prepositions:
-        return []  # "as Dutton warns against it": the object of a preposition, no subject
+    if a and _object_position((WORD.findall(c_text[:a.start()]) or [""])[-1], lexicon):
+        return []  # "as Dutton warns against it", "We will continue to support it": an object, no subject
     if a and state.last_holders and index - state.last_holder_sentence <= 1:
         return [Holder(offset + a.start(), offset + a.end(), state.last_holders, state.last_holder_speaker, "pronoun")]
     return []
