@@ -287,10 +287,17 @@ def _joined(between: str, lexicon: Lexicon) -> bool:
 def pundit_reports(s: str, start: int, lexicon: Lexicon) -> bool:
     """Is the holder inside what a pundit or former official says ("A former colonel said
     Germany must be ready"): a prescription, not the government's stance?"""
-    before = [w.lower() for w in WORD.findall(lexicon.as_officials(s[max(0, start - 160):start]))]
+    raw = WORD.findall(lexicon.as_officials(s[max(0, start - 200):start]))
+    before = [w.lower() for w in raw]
     for i, word in enumerate(before):
         if word in lexicon.reporting and any(w in lexicon.non_speakers for w in before[max(0, i - 6):i]):
             return True  # "A former colonel said Germany must ..."
+    for i in range(len(raw) - 3):
+        # "Friedrich Merz, the conservative candidate tipped to become chancellor, said Germany ..."
+        if raw[i][:1].isupper() and raw[i + 1] == "," and before[i + 2] in ("the", "a", "an") \
+                and any(w in lexicon.non_speakers for w in before[i + 3:i + 6]) \
+                and any(_says_word(w, lexicon) for w in before[i + 3:]):
+            return True
     after = WORD.findall(lexicon.as_officials(s[start:]))
     closing = next((i for i, w in enumerate(after) if w.lower() in lexicon.reporting), None)
     if closing is None:
@@ -305,6 +312,11 @@ def pundit_reports(s: str, start: int, lexicon: Lexicon) -> bool:
         return False
     described = [w.lower() for w in after[i + 1:i + 5] if w.lower() not in ("a", "an", "the")][:3]
     return any(w in lexicon.non_speakers for w in described)
+
+
+def _says_word(word: str, lexicon: Lexicon) -> bool:
+    return word in lexicon.reporting or (lexicon.shared_subject is not None
+                                         and lexicon.shared_subject.fullmatch(word) is not None and word.endswith("ing"))
 
 
 def closing_speaker(s: str, holders: list[Holder]) -> Holder | None:
