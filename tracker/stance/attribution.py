@@ -206,7 +206,8 @@ def governing_holders(holders: list[Holder], s: str, cue: int, lexicon: Lexicon,
         return [h for h in holders if not (_THAT_BEFORE.search(s[max(0, h.start - 20):h.start])
                                            and not REPORTING.match(s[h.end:]))
                 and not (h.start > cue and _owns_a_thing(s, h.end, lexicon))
-                and not (h.start > cue and _verb_of_its_own(s, h.end, lexicon))], False
+                and not (h.start > cue and _verb_of_its_own(s, h.end, lexicon))
+                and not (h.start > cue and _subordinate_subject(s, h, lexicon))], False
     nearest = max(before, key=lambda h: h.start)
     if lexicon.imputing is not None and lexicon.imputing.search(s, nearest.end, cue):
         return [], False  # "Russia accused France of planning to send troops": imputed, nobody's own
@@ -232,6 +233,14 @@ def governing_holders(holders: list[Holder], s: str, cue: int, lexicon: Lexicon,
 
 
 _NEXT_WORD = re.compile(r"\s+([a-z]+)\b")
+_WORD_BEFORE = re.compile(r"([a-z]+)\s+(?:the\s+)?$")
+
+
+def _subordinate_subject(s: str, holder: Holder, lexicon: Lexicon) -> bool:
+    """Does the name after the cue open a subordinate clause of its own ("..., exposing deep
+    divisions as the United States prepares to open talks")? It holds that clause, not the cue."""
+    m = _WORD_BEFORE.search(s, max(0, holder.start - 20), holder.start)
+    return m is not None and m.group(1) in lexicon.subject_clauses and _NEXT_WORD.match(s, holder.end) is not None
 
 
 def _verb_of_its_own(s: str, end: int, lexicon: Lexicon) -> bool:

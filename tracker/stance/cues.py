@@ -227,6 +227,7 @@ class Lexicon:
         self.epithets = _words(holders.get("epithets", []))
         self.relations = _words(holders.get("relations", []))
         self.knowing = _words(holders.get("knowing", []))
+        self.subject_clauses = _words(holders.get("subject_clauses", []))
         self.subject_openers = _words(holders.get("subject_openers", []))
         self.subordinators = _words(holders.get("subordinators", []))
         self.clause_subordinators = _words(holders.get("clause_subordinators", []))
