@@ -305,7 +305,7 @@ def pundit_reports(s: str, start: int, lexicon: Lexicon) -> bool:
         # "Friedrich Merz, the conservative candidate tipped to become chancellor, said Germany ..."
         if raw[i][:1].isupper() and raw[i + 1] == "," and before[i + 2] in ("the", "a", "an") \
                 and any(w in lexicon.non_speakers for w in before[i + 3:i + 6]) \
-                and any(_says_word(w, lexicon) for w in before[i + 3:]):
+                and any(says(w, lexicon) for w in before[i + 3:]):
             return True
     after = WORD.findall(lexicon.as_officials(s[start:]))
     closing = next((i for i, w in enumerate(after) if w.lower() in lexicon.reporting), None)
@@ -323,9 +323,12 @@ def pundit_reports(s: str, start: int, lexicon: Lexicon) -> bool:
     return any(w in lexicon.non_speakers for w in described)
 
 
-def _says_word(word: str, lexicon: Lexicon) -> bool:
-    return word in lexicon.reporting or (lexicon.shared_subject is not None
-                                         and lexicon.shared_subject.fullmatch(word) is not None and word.endswith("ing"))
+def says(word: str, lexicon: Lexicon) -> bool:
+    """A verb of saying ("said", "told"), or a participle that opens what is said ("adding",
+    "insisting": the participles among the shared-subject openers)."""
+    lower = word.lower()
+    return lower in lexicon.reporting or (lexicon.shared_subject is not None and lower.endswith("ing")
+                                          and lexicon.shared_subject.fullmatch(lower) is not None)
 
 
 def closing_speaker(s: str, holders: list[Holder]) -> Holder | None:

@@ -24,7 +24,7 @@ from tracker.stance.actors import Mention, Official
 from tracker.stance.attribution import (REPORTING, TITLE_WORDS, WORD, Holder, QuoteSpeaker, attribution_text,
                                          closing_role, closing_speaker, document_issuer, document_name,
                                          document_speaks, governing_holders, on_record, opens_quotation,
-                                         opens_with_unnamed_source, pundit_reports, quote_speaker, wills)
+                                         opens_with_unnamed_source, pundit_reports, quote_speaker, says, wills)
 from tracker.stance.classifier import ClauseInput, StanceClassifier
 from tracker.stance.cues import Lexicon, compile_phrases, estimate_said_at
 from tracker.stance.sentences import PREDICATE, split_clauses, split_sentences
@@ -713,13 +713,7 @@ def _object_position(before: str, lexicon: Lexicon) -> bool:
         return True
     return before.isalpha() and before.islower() and not (
         lower in lexicon.subject_openers or lower in lexicon.subordinators or lower in lexicon.clause_subordinators
-        or _says(before, lexicon))
-
-
-def _says(word: str, lexicon: Lexicon) -> bool:
-    """A verb of saying, or a participle that opens what is said ("adding", "insisting")."""
-    return word.lower() in lexicon.reporting or (
-        lexicon.shared_subject is not None and lexicon.shared_subject.fullmatch(word) is not None)
+        or says(before, lexicon))
 
 
 def _oblique(s: str, start: int, end: int, lexicon: Lexicon) -> bool:
@@ -971,6 +965,6 @@ def _back_referenced(c_text: str, topic: TopicMatcher, lexicon: Lexicon, state: 
         # "it" as a subject ("said it was ready to help") is the holder, not the topic ("ruled it out")
         return any(w.lower() in lexicon.back_pronouns and not (
             w.lower() == "it" and i + 1 < len(words) and words[i + 1].lower() in _SUBJECT_VERBS)
-            and not (w.lower() == "that" and i > 0 and _says(words[i - 1], lexicon))  # "adding that": no pronoun
+            and not (w.lower() == "that" and i > 0 and says(words[i - 1], lexicon))  # "adding that": no pronoun
             for i, w in enumerate(words))
     return False
