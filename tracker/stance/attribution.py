@@ -205,9 +205,7 @@ def governing_holders(holders: list[Holder], s: str, cue: int, lexicon: Lexicon,
         # an owner named after the cue is its object ("distance themselves from Macron's suggestion")
         return [h for h in holders if not (_THAT_BEFORE.search(s[max(0, h.start - 20):h.start])
                                            and not REPORTING.match(s[h.end:]))
-                and not (h.start > cue and _owns_a_thing(s, h.end, lexicon))
-                and not (h.start > cue and _verb_of_its_own(s, h.end, lexicon))
-                and not (h.start > cue and _subordinate_subject(s, h, lexicon))], False
+                and not (h.start > cue and _not_the_cues(s, h, lexicon))], False
     nearest = max(before, key=lambda h: h.start)
     if lexicon.imputing is not None and lexicon.imputing.search(s, nearest.end, cue):
         return [], False  # "Russia accused France of planning to send troops": imputed, nobody's own
@@ -234,6 +232,13 @@ def governing_holders(holders: list[Holder], s: str, cue: int, lexicon: Lexicon,
 
 _NEXT_WORD = re.compile(r"\s+([a-z]+)\b")
 _WORD_BEFORE = re.compile(r"([a-z]+)\s+(?:the\s+)?$")
+
+
+def _not_the_cues(s: str, holder: Holder, lexicon: Lexicon) -> bool:
+    """A name after the cue that is not its holder: the owner of its object ("distance themselves
+    from Macron's suggestion"), or the subject of a clause of its own."""
+    return _owns_a_thing(s, holder.end, lexicon) or _verb_of_its_own(s, holder.end, lexicon) \
+        or _subordinate_subject(s, holder, lexicon)
 
 
 def _subordinate_subject(s: str, holder: Holder, lexicon: Lexicon) -> bool:
@@ -265,15 +270,9 @@ def _in_closed_relative(s: str, holder: Holder, cue: int, lexicon: Lexicon) -> b
     """Is the holder inside a relative clause that closes before the cue ("Macron, who told Le
     Figaro that France and Britain were proposing a truce, said there would be no troops")? The
     cue then belongs to the subject the clause describes."""
-    opened = None
-    for m in _WHO_OPENS.finditer(s, max(0, holder.start - 200), holder.start):
-        opened = m
-    if opened is None:
+    if _WHO_OPENS.search(s, max(0, holder.start - 200), holder.start) is None:
         return False
-    for m in _COMMA_VERB.finditer(s, holder.end, cue):
-        if m.group(1).lower() in lexicon.reporting:
-            return True
-    return False
+    return any(m.group(1).lower() in lexicon.reporting for m in _COMMA_VERB.finditer(s, holder.end, cue))
 
 
 _JOINER_WORDS = frozenset("""and or the of 's ’s ' both as well together along with including its their

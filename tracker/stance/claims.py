@@ -179,7 +179,8 @@ def extract_claims(
         unnamed_source = opens_with_unnamed_source(s, holders, lexicon)  # "According to the Financial Times, ..."
         office = closing_role(s, lexicon)  # "..., premier says": the office speaks, unnamed
         previous: list[Holder] = []  # the holders of the clause before, in this sentence
-        timed: list[Claim] = []  # conditional claims of this sentence that only say "premature"
+        first = len(claims)  # this sentence's claims start here
+        timed: set[int] = set()  # ids of its conditional claims that only say "premature"
         for clause in clauses:
             c_text = clause.text
             offset = clause.start
@@ -280,14 +281,14 @@ def extract_claims(
                         ))
                         if stance == "conditional" and lexicon.timing is not None \
                                 and lexicon.timing.search(decision.cue or ""):
-                            timed.append(claims[-1])
+                            timed.add(id(claims[-1]))
             if c_holders:
                 state.last_holders = tuple(c for h in c_holders for c in h.codes)
                 state.last_holder_speaker = next((h.speaker for h in c_holders if h.speaker), None)
                 state.last_holder_sentence = sentence.index
         if timed:  # "highly inappropriate ..., adding that it was completely premature": one refusal
-            refused = {(c.actor, c.topic) for c in claims if c.sentence_index == sentence.index and c.stance == "oppose"}
-            claims = [c for c in claims if not (any(c is x for x in timed) and (c.actor, c.topic) in refused)]
+            refused = {(c.actor, c.topic) for c in claims[first:] if c.stance == "oppose"}
+            claims[first:] = [c for c in claims[first:] if not (id(c) in timed and (c.actor, c.topic) in refused)]
         for topic in topics:
             if live[topic.id]:
                 state.topic_anchor_sentence[topic.id] = sentence.index

@@ -49,17 +49,14 @@ def compile_phrase(phrase: str) -> str:
         body = alternatives[0] if len(alternatives) == 1 else "(?:" + "|".join(alternatives) + ")"
         if parts:
             body = "[\"“‘']?" + body  # a quoted phrase: leading "coalition of the willing"
-        parts.append(f"(?:{body}{_SEPARATOR})?" if optional else body + _SEPARATOR)
+        parts.append(f"(?:{body}[\\s-]+)?" if optional else body + r"[\s-]+")
     regex = "".join(parts)
     # the last separator belongs to the next word, not to this phrase
-    if regex.endswith(_SEPARATOR):
-        regex = regex[: -len(_SEPARATOR)]
-    elif regex.endswith(_SEPARATOR + ")?"):
-        regex = regex[: -len(_SEPARATOR + ")?")] + ")?"
+    if regex.endswith(r"[\s-]+"):
+        regex = regex[: -len(r"[\s-]+")]
+    elif regex.endswith(r"[\s-]+)?"):
+        regex = regex[: -len(r"[\s-]+)?")] + ")?"
     return regex
-
-
-_SEPARATOR = r"[\s-]+"
 
 
 def _after_elision(elided: tuple[str, ...]) -> str:
