@@ -275,7 +275,9 @@ def extract_claims(
                         claims.append(Claim(
                             actor=code, topic=topic.id, stance=stance,
                             confidence=round(max(confidence, 0.1), 2), evidence=evidence,
-                            speaker=None if reported else _claim_speaker(holder, code, holders, clause, office),
+                            speaker=None if reported else (
+                                _claim_speaker(holder, code, holders, clause, office)
+                                or _quoted_voice(holder, code, quote, pronoun_speaker)),
                             time_cue=time_cue, said_at=said_at, sentence_index=sentence.index,
                             language=lexicon.language,
                         ))
@@ -928,6 +930,19 @@ def _claim_speaker(holder: Holder, code: str, holders: list[Holder], clause, off
         return holder.speaker
     named = _speaker_for(code, holders, clause) or holder.speaker
     return named or (office if holder.via in ("name", "capital", "metonym") else None)
+
+
+def _quoted_voice(holder: Holder, code: str, quote: QuoteSpeaker | None, pronoun: Holder | None) -> str | None:
+    """The official whose quotation names the actor: '"The Netherlands will contribute ...," he said'
+    (he: the Dutch prime minister named before), or a quotation of several sentences that its
+    speaker closes. Their own words for their own country, not a third party's report."""
+    if quote is not None:
+        voice = quote.holder
+    elif pronoun is not None and holder.end <= pronoun.start:
+        voice = pronoun
+    else:
+        return None
+    return voice.speaker if code in voice.codes else None
 
 
 def _speaker_for(code: str, holders: list[Holder], clause) -> str | None:
