@@ -168,6 +168,19 @@ def test_loading_is_cached_until_the_file_changes(tmp_path):
 GOOD_DE = '[[actor]]\ncode = "DE"\nnames = ["Germany"]\n'
 
 
+def test_a_tilde_stands_for_up_to_three_words(tmp_path):
+    path = tmp_path / "topics.toml"
+    path.write_text('[[topic]]\nid = "t"\nlabel = "T"\nanchors = ["join NATO"]\n'
+                    'contrary = ["abandon* ~ ambition* to join"]\n', encoding="utf-8")
+    topic = load_topics(path)["t"]
+    assert [s.text for s in topic.find_anchors("Kyiv will not abandon its long-held ambition to join NATO.")] == [
+        "abandon its long-held ambition to join"]
+    assert [s.text for s in topic.find_anchors("Kyiv abandoned ambition to join NATO.")] == [
+        "abandoned ambition to join"]
+    assert [s.text for s in topic.find_anchors("Abandon the old and the worn out ambition to join NATO.")] == [
+        "join NATO"]
+
+
 @pytest.mark.parametrize(
     "body, message",
     [

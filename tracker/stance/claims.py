@@ -254,6 +254,10 @@ def extract_claims(
                                                             decision.stance)
                 if reported and _speculates(s, t_holders, offset + decision.cue_start, lexicon):
                     continue  # "Simonyte said that Moscow would consider this a provocation": a guess
+                if decision.stance == "support" and decision.cue and decision.cue_start is not None \
+                        and _sent_elsewhere(s, offset + decision.cue_start + len(decision.cue), mentions,
+                                            topic.topic, lexicon):
+                    continue  # "would send additional personnel to Britain to help train Ukrainian recruits"
                 stance = decision.stance
                 if in_clause and all(contrary for _, _, contrary in in_clause) and stance != "conditional":
                     stance = "oppose" if stance == "support" else "support"  # backing neutrality opposes membership
@@ -445,6 +449,22 @@ def _placed_elsewhere(s: str, end: int, mentions, topic, lexicon: Lexicon) -> bo
     article = re.match(r"(\w+)\s+", rest)
     at = m.end() + (article.end() if article and article.group(1).lower() in lexicon.articles else 0)
     place = next((x for x in mentions if x.start == at), None)
+    return place is not None and place.via in ("name", "capital") and not topic.is_place(place.text) \
+        and all(len(code) == 2 and code not in ("EU", "UN") for code in place.codes)
+
+
+_SENT_TO = re.compile(r"(?:\s+[\w’'-]+){0,4}?\s+(?:to|into)\s+(?:the\s+)?")
+
+
+def _sent_elsewhere(s: str, cue_end: int, mentions, topic, lexicon: Lexicon) -> bool:
+    """Does the cue send what it sends to a country the topic is not about ("would send additional
+    defence personnel to Britain")? Only for a `located` topic, and only its first destination."""
+    if not topic.located:
+        return False
+    m = _SENT_TO.match(s, cue_end)
+    if m is None:
+        return False
+    place = next((x for x in mentions if x.start == m.end()), None)
     return place is not None and place.via in ("name", "capital") and not topic.is_place(place.text) \
         and all(len(code) == 2 and code not in ("EU", "UN") for code in place.codes)
 
@@ -723,8 +743,10 @@ def _oblique(s: str, start: int, end: int, lexicon: Lexicon) -> bool:
     """Is the mention governed by a preposition that makes it a place or recipient?"""
     raw = WORD.findall(s[max(0, start - 120):start])
     i = len(raw) - 1
-    # walk back over titles and names: "with German opposition leader [Friedrich Merz]"
-    while i >= 0 and _skippable(raw[i], lexicon):
+    # walk back over titles and names: "with German opposition leader [Friedrich Merz]", and over
+    # the "of" inside a title: "joined by U.S. Secretary of State [Marco Rubio]"
+    while i >= 0 and (_skippable(raw[i], lexicon) or (
+            raw[i] == "of" and 0 < i < len(raw) - 1 and raw[i - 1][:1].isupper() and raw[i + 1][:1].isupper())):
         i -= 1
     if i < 0:
         return False

@@ -139,10 +139,17 @@ def phrase_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
 _QUOTES_AS_SPACES = str.maketrans({mark: " " for mark in "\"“”«»"})
 
 
+_GAP = r"(?:[\w'’-]+\s+){0,3}?"  # "~": up to three other words
+
+
 def _tokens(phrase: str) -> list[str]:
     tokens: list[str] = []
-    for number, word in enumerate(phrase.lower().split()):
-        if number:
+    words = phrase.lower().split()
+    for number, word in enumerate(words):
+        if word == "~":
+            tokens.extend((r"\s+", _GAP))  # the next word follows it directly
+            continue
+        if number and words[number - 1] != "~":
             tokens.append(r"\s+")
         tokens.extend("['’]" if ch in "'’" else re.escape(ch) for ch in word.rstrip("*"))
         if word.endswith("*"):
