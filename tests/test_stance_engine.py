@@ -38,6 +38,15 @@ def test_sentences_survive_abbreviations_and_quotes():
     ]
 
 
+def test_a_date_ends_a_sentence_but_an_ordinal_does_not():
+    text = 'Macron said so in an interview published on May 2. "To rule it out is wrong." Die Rede am 2. Mai war kurz.'
+    assert [s.text for s in split_sentences(text)] == [
+        "Macron said so in an interview published on May 2.",
+        '"To rule it out is wrong."',
+        "Die Rede am 2. Mai war kurz.",
+    ]
+
+
 def test_clauses_split_on_contrast_and_fronted_subordinate():
     lexicon = load_lexicon()
     seed = "Italy and Germany expressed readiness, while Poland stated that they do not plan to send troops."

@@ -51,8 +51,15 @@ def _is_abbreviation(before: str, extra: frozenset[str] = frozenset()) -> bool:
     word = m.group(1).lower().rstrip(".")
     if word in ABBREVIATIONS or word in extra:
         return True
-    # An initial ("J. D. Vance") or a dotted acronym ("U.S", "N.A.T.O").
+    if word.isdigit() and _MONTH_DAY.search(before[-40:]):
+        return False  # "... published on May 2. "To rule it out ...": a date ends the sentence
+    # An initial ("J. D. Vance") or a dotted acronym ("U.S", "N.A.T.O"); a number may be an
+    # ordinal ("am 2. Mai").
     return len(word) == 1 or bool(re.fullmatch(r"(?:\w\.)+\w", word))
+
+
+_MONTH_DAY = re.compile(r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December"
+                        r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?\s+\d{1,2}$")
 
 
 def _split_paragraph(paragraph: str, abbreviations: frozenset[str] = frozenset()) -> Iterator[str]:
