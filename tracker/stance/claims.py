@@ -273,6 +273,9 @@ def extract_claims(
                         seen.add(key)
                         state.emitted.add((key, s))
                         time_cue, said_at = _dated(dated, s, published, lexicon)
+                        if decision.cue_start is not None and _background(s, offset + decision.cue_start, said_at,
+                                                                          published):
+                            continue  # "Macron, who in February refused to rule out ..., did not address it"
                         evidence = f"{s} […] {quote.attribution}" if holder.via == "quote" else s
                         if holder.via == "document" and state.document_sentence != s:
                             evidence = f"{s} […] {state.document_sentence}"  # who the document is
@@ -430,6 +433,21 @@ def _dated(dated: list, s: str, published: date | None, lexicon: Lexicon) -> tup
 
 
 _QUOTE_MARKS = re.compile(r"[\"“”„«»]")
+
+
+_WHO_CLAUSE = re.compile(r",\s+who\s+[^,;]{0,200}?,")
+BACKGROUND_DAYS = 30
+
+
+def _background(s: str, cue: int, said_at: str | None, published: date | None) -> bool:
+    """Is the cue in a relative clause that tells who the holder is by a stance dated well before
+    the article ("Macron, who in February caused a stir by declining to exclude ..., has been
+    lobbying")? Background, not a stance the article reports."""
+    if said_at is None or published is None:
+        return False
+    if (published - date.fromisoformat(said_at[:10])).days < BACKGROUND_DAYS:
+        return False
+    return any(m.start() < cue < m.end() for m in _WHO_CLAUSE.finditer(s))
 
 
 def _asks(s: str) -> bool:
