@@ -168,6 +168,10 @@ def test_loading_is_cached_until_the_file_changes(tmp_path):
 GOOD_DE = '[[actor]]\ncode = "DE"\nnames = ["Germany"]\n'
 
 
+def test_shipped_topics_name_ukraine_as_the_seeker(topics):
+    assert {topic.seeker for topic in topics.values()} == {"UA"}
+
+
 def test_a_tilde_stands_for_up_to_three_words(tmp_path):
     path = tmp_path / "topics.toml"
     path.write_text('[[topic]]\nid = "t"\nlabel = "T"\nanchors = ["join NATO"]\n'

@@ -259,7 +259,8 @@ def extract_claims(
                                             topic.topic, lexicon):
                     continue  # "would send additional personnel to Britain to help train Ukrainian recruits"
                 stance = decision.stance
-                if in_clause and all(contrary for _, _, contrary in in_clause) and stance != "conditional":
+                gives_up = bool(in_clause) and all(contrary for _, _, contrary in in_clause)
+                if gives_up and stance != "conditional":
                     stance = "oppose" if stance == "support" else "support"  # backing neutrality opposes membership
                 if stance == "oppose" and topic.topic.brakes_in(c_text) and not (
                         lexicon.always is not None and lexicon.always.search(c_text)):
@@ -267,6 +268,8 @@ def extract_claims(
                 for holder in t_holders:
                     confidence = decision.confidence - (0.1 if holder.via == "group" else 0.0)
                     for code in holder.codes:
+                        if code == topic.topic.seeker and stance == "oppose" and not gives_up:
+                            continue  # Kyiv "dismissed the proposal" (of neutrality): not a refusal of its own goal
                         key = (code, topic.id, stance)
                         if key in seen or (key, s) in state.emitted:
                             continue

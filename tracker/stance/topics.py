@@ -21,7 +21,7 @@ from tracker.stance.actors import array_of_tables, labelled, string_list, trie_r
 
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _KEYS = {"id", "label", "description", "anchors", "standalone_anchors", "require_any", "require_also",
-         "back_references", "exclude", "contrary", "brakes", "context_sentences", "located"}
+         "back_references", "exclude", "contrary", "brakes", "context_sentences", "located", "seeker"}
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,10 @@ class Topic:
     # The topic happens where `require_any` names: an anchor placed in another country
     # ("a brigade in Lithuania") is not this topic.
     located: bool = False
+    # The actor that seeks what the topic is about (Ukraine asks for the force, applies to join):
+    # its refusals are about other things ("dismissed the proposal" of neutrality) unless it
+    # gives the goal up in a `contrary` phrase ("ready to drop its NATO bid"). Its hedges count.
+    seeker: str | None = None
     _patterns: dict[str, re.Pattern[str] | None] = field(default_factory=dict, repr=False, compare=False)
     # The same topic in other languages ([topic.de] in topics.toml), by ISO 639-1 code.
     languages: dict[str, "Topic"] = field(default_factory=dict, repr=False, compare=False)
@@ -223,6 +227,7 @@ def _parse_topic(item: Any, where: str) -> Topic:
         "brakes": string_list(t, "brakes", '["at this stage", "while the war continues"]'),
     }
     located = t.get("located", bool, False, example="true")
+    seeker = t.get("seeker", str, None, example='"UA"')
     label = t.get("label", str, required=True, example='"European/Western troops on Ukrainian soil"').strip()
     description = t.get("description", str, "").strip()
     translated = {}
@@ -232,12 +237,14 @@ def _parse_topic(item: Any, where: str) -> Topic:
         if not own.get("anchors") and not own.get("standalone_anchors"):
             raise ConfigError(f"{t.where} [topic.{code}] has no anchors; add anchors = [...] in that language")
         translated[code] = _build_topic(topic_id, label, description, context, {**values, **own}, sub.where,
-                                        located=located)
-    return _build_topic(topic_id, label, description, context, values, t.where, translated, located=located)
+                                        located=located, seeker=seeker)
+    return _build_topic(topic_id, label, description, context, values, t.where, translated, located=located,
+                        seeker=seeker)
 
 
 def _build_topic(topic_id: str, label: str, description: str, context: int, values: dict[str, tuple[str, ...]],
-                 where: str, languages: dict[str, Topic] | None = None, located: bool = False) -> Topic:
+                 where: str, languages: dict[str, Topic] | None = None, located: bool = False,
+                 seeker: str | None = None) -> Topic:
     for key, phrases in values.items():
         for phrase in phrases:
             if "*" in phrase.replace("* ", " ").rstrip("*"):
@@ -254,4 +261,4 @@ def _build_topic(topic_id: str, label: str, description: str, context: int, valu
         "any": phrase_pattern(values["anchors"] + values["standalone_anchors"] + values["contrary"]),
     }
     return Topic(id=topic_id, label=label, description=description, context_sentences=context, located=located,
-                 _patterns=patterns, languages=languages or {}, **values)
+                 seeker=seeker, _patterns=patterns, languages=languages or {}, **values)
