@@ -56,6 +56,10 @@ _UNNAMED_SUBJECT = re.compile(
     # a verb of stance right after the group: "as allies balk at ..." (not "leaders to back")
     r"|(?:balk|balked|reject|rejected|rule|ruled|dismiss|dismissed|oppose|opposed|resist|resisted|refuse|refused)\b)",
     re.IGNORECASE)
+# A bare plural that what is said describes: "Rutte said Europeans were ready and willing to step
+# up" (not "said allies should have invited Ukraine": the speaker's own judgement).
+_SAID_OF_GROUP = re.compile(r"\b(?:said|says)\s+(?:that\s+)?(?:Europeans|allies|partners|countries|governments)\s+"
+                            r"(?:are|were|is|was|remain|remained)\b")
 _RELATIVE_IN = re.compile(r"\s(?:that|who|which)\s", re.IGNORECASE)
 _PREPOSITION_BEFORE = re.compile(r"\b(?:from|of|by|to|with|among|for|against)\s+$", re.IGNORECASE)
 _COORDINATED = re.compile(r",?\s*(?:and|or|as well as|along with|together with)\s+", re.IGNORECASE)
@@ -66,6 +70,8 @@ _THAT_BEFORE = re.compile(r"\b(?:that|whether)\s+(?:the\s+)?$", re.IGNORECASE)
 def _unnamed_subject(s: str, start: int, cue: int) -> bool:
     """Does an unnamed group open a clause between `start` and the cue? The cue may be the
     group's own verb ("Several members are considering": the cue starts at "are")."""
+    if any(m.start() < cue for m in _SAID_OF_GROUP.finditer(s, start, min(len(s), cue + 12))):
+        return True
     for m in _UNNAMED_SUBJECT.finditer(s, start, min(len(s), cue + 12)):
         if m.start() >= cue:
             return False
