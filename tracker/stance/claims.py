@@ -262,7 +262,7 @@ def extract_claims(
                 gives_up = bool(in_clause) and all(contrary for _, _, contrary in in_clause)
                 if gives_up and stance != "conditional":
                     stance = "oppose" if stance == "support" else "support"  # backing neutrality opposes membership
-                if stance == "oppose" and topic.topic.brakes_in(c_text) and not (
+                if stance == "oppose" and topic.topic.brakes_in(_cue_segment(c_text, decision.cue_start)) and not (
                         lexicon.always is not None and lexicon.always.search(c_text)):
                     stance = "conditional"  # "not on the agenda at this stage": a brake on this topic
                 for holder in t_holders:
@@ -382,6 +382,16 @@ def _aside_speaker(s: str, holders: list[Holder]) -> tuple[Holder, int] | None:
         return None
     inside = [h for h in holders if m.start(1) <= h.start and h.end <= m.end(1)]
     return (inside[0], m.end()) if inside else None
+
+
+def _cue_segment(text: str, cue: int | None) -> str:
+    """The clause up to the first comma after its cue: what a brake must be in to brake the cue
+    ("will not support Ukraine joining NATO ..., reviving a dispute a week after Zelensky asked for an
+    immediate invitation": that request is not his brake)."""
+    if cue is None:
+        return text
+    comma = text.find(",", cue)
+    return text if comma < 0 else text[:comma]
 
 
 def _speculates(s: str, holders: list[Holder], cue: int, lexicon: Lexicon) -> bool:
