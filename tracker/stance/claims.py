@@ -255,8 +255,7 @@ def extract_claims(
                 if reported and _speculates(s, t_holders, offset + decision.cue_start, lexicon):
                     continue  # "Simonyte said that Moscow would consider this a provocation": a guess
                 if decision.stance == "support" and decision.cue and decision.cue_start is not None \
-                        and _sent_elsewhere(s, offset + decision.cue_start + len(decision.cue), mentions,
-                                            topic.topic, lexicon):
+                        and _sent_elsewhere(s, offset + decision.cue_start + len(decision.cue), mentions, topic.topic):
                     continue  # "would send additional personnel to Britain to help train Ukrainian recruits"
                 stance = decision.stance
                 gives_up = bool(in_clause) and all(contrary for _, _, contrary in in_clause)
@@ -449,7 +448,7 @@ _QUOTE_MARKS = re.compile(r"[\"“”„«»]")
 
 
 _WHO_CLAUSE = re.compile(r",\s+who\s+[^,;]{0,200}?,")
-BACKGROUND_DAYS = 30
+_BACKGROUND_DAYS = 30
 
 
 def _background(s: str, cue: int, said_at: str | None, published: date | None) -> bool:
@@ -458,7 +457,7 @@ def _background(s: str, cue: int, said_at: str | None, published: date | None) -
     lobbying")? Background, not a stance the article reports."""
     if said_at is None or published is None:
         return False
-    if (published - date.fromisoformat(said_at[:10])).days < BACKGROUND_DAYS:
+    if (published - date.fromisoformat(said_at[:10])).days < _BACKGROUND_DAYS:
         return False
     return any(m.start() < cue < m.end() for m in _WHO_CLAUSE.finditer(s))
 
@@ -479,7 +478,11 @@ def _placed_elsewhere(s: str, end: int, mentions, topic, lexicon: Lexicon) -> bo
     rest = s[m.end():]
     article = re.match(r"(\w+)\s+", rest)
     at = m.end() + (article.end() if article and article.group(1).lower() in lexicon.articles else 0)
-    place = next((x for x in mentions if x.start == at), None)
+    return _foreign_place(next((x for x in mentions if x.start == at), None), topic)
+
+
+def _foreign_place(place, topic) -> bool:
+    """Is the mention a country (by name or capital) other than the places the topic is about?"""
     return place is not None and place.via in ("name", "capital") and not topic.is_place(place.text) \
         and all(len(code) == 2 and code not in ("EU", "UN") for code in place.codes)
 
@@ -487,17 +490,11 @@ def _placed_elsewhere(s: str, end: int, mentions, topic, lexicon: Lexicon) -> bo
 _SENT_TO = re.compile(r"(?:\s+[\w’'-]+){0,4}?\s+(?:to|into)\s+(?:the\s+)?")
 
 
-def _sent_elsewhere(s: str, cue_end: int, mentions, topic, lexicon: Lexicon) -> bool:
+def _sent_elsewhere(s: str, cue_end: int, mentions, topic) -> bool:
     """Does the cue send what it sends to a country the topic is not about ("would send additional
     defence personnel to Britain")? Only for a `located` topic, and only its first destination."""
-    if not topic.located:
-        return False
-    m = _SENT_TO.match(s, cue_end)
-    if m is None:
-        return False
-    place = next((x for x in mentions if x.start == m.end()), None)
-    return place is not None and place.via in ("name", "capital") and not topic.is_place(place.text) \
-        and all(len(code) == 2 and code not in ("EU", "UN") for code in place.codes)
+    m = _SENT_TO.match(s, cue_end) if topic.located else None
+    return m is not None and _foreign_place(next((x for x in mentions if x.start == m.end()), None), topic)
 
 
 _PASSIVE_AUXILIARIES = frozenset({"was", "were", "been", "being"})
