@@ -61,6 +61,8 @@ _UNNAMED_SUBJECT = re.compile(
 _SAID_OF_GROUP = re.compile(r"\b(?:said|says)\s+(?:that\s+)?(?:Europeans|allies|partners|countries|governments)\s+"
                             r"(?:are|were|is|was|remain|remained)\b")
 _RELATIVE_IN = re.compile(r"\s(?:that|who|which)\s", re.IGNORECASE)
+# Prepositions of time: "since Macron's remarks", "after Macron's remark that ..." name a time, not a holder.
+TIME_PREPOSITIONS = frozenset({"since", "after", "before", "following", "until"})
 _PREPOSITION_BEFORE = re.compile(r"\b(?:from|of|by|to|with|among|for|against)\s+$", re.IGNORECASE)
 _COORDINATED = re.compile(r",?\s*(?:and|or|as well as|along with|together with)\s+", re.IGNORECASE)
 _RELATIVE = re.compile(r",\s+(?:who|which)\s+(?!\w+\s+(?:said|says|told|added|stated)\b)")

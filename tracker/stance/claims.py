@@ -21,8 +21,8 @@ from datetime import date
 
 from tracker.models import Claim
 from tracker.stance.actors import Mention, Official
-from tracker.stance.attribution import (REPORTING, TITLE_WORDS, WORD, Holder, QuoteSpeaker, attribution_text,
-                                         closing_role, closing_speaker, document_issuer, document_name,
+from tracker.stance.attribution import (REPORTING, TIME_PREPOSITIONS, TITLE_WORDS, WORD, Holder, QuoteSpeaker,
+                                         attribution_text, closing_role, closing_speaker, document_issuer, document_name,
                                          document_speaks, governing_holders, on_record, opens_quotation,
                                          opens_with_unnamed_source, pundit_reports, quote_speaker, says, wills)
 from tracker.stance.classifier import ClauseInput, StanceClassifier
@@ -254,6 +254,9 @@ def extract_claims(
                                                             decision.stance)
                 if reported and _speculates(s, t_holders, offset + decision.cue_start, lexicon):
                     continue  # "Simonyte said that Moscow would consider this a provocation": a guess
+                if decision.cue_start is not None and _background(s, offset + decision.cue_start,
+                                                                  _dated(dated, s, published, lexicon)[1], published):
+                    continue  # "Macron, who in February refused to rule out ..., did not address it"
                 if decision.stance == "support" and decision.cue and decision.cue_start is not None \
                         and _sent_elsewhere(s, offset + decision.cue_start + len(decision.cue), mentions, topic.topic):
                     continue  # "would send additional personnel to Britain to help train Ukrainian recruits"
@@ -275,9 +278,6 @@ def extract_claims(
                         seen.add(key)
                         state.emitted.add((key, s))
                         time_cue, said_at = _dated(dated, s, published, lexicon)
-                        if decision.cue_start is not None and _background(s, offset + decision.cue_start, said_at,
-                                                                          published):
-                            continue  # "Macron, who in February refused to rule out ..., did not address it"
                         evidence = f"{s} […] {quote.attribution}" if holder.via == "quote" else s
                         if holder.via == "document" and state.document_sentence != s:
                             evidence = f"{s} […] {state.document_sentence}"  # who the document is
@@ -753,7 +753,7 @@ def _words_before(s: str, start: int, n: int = 8) -> list[str]:
 
 
 _PLACE_PREPOSITIONS = frozenset({"in", "at", "from", "near", "outside", "to"})
-_TIME_PREPOSITIONS = frozenset({"since", "after", "before", "following", "until", "amid", "despite"})
+_TIME_PREPOSITIONS = TIME_PREPOSITIONS | {"amid", "despite"}
 
 
 def _object_position(before: str, lexicon: Lexicon) -> bool:

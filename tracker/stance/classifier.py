@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Protocol
 
+from tracker.stance.attribution import TIME_PREPOSITIONS
 from tracker.stance.cues import CueHit, Lexicon
 
 Span = tuple[int, int]
@@ -151,7 +152,7 @@ _DISPOSITION = re.compile(r"(?:hesitation|hesitancy|reluctance|scepticism|skepti
                          r"rejection|objections?|readiness|willingness|backing|caution)\b", re.IGNORECASE)
 _OWN_SIDE = frozenset("country government nation state administration cabinet ministry leadership".split())
 _POSSESSOR_BEFORE = re.compile(r"([\w-]+)['’]s\s+(?:[\w-]+\s+)?$")
-_TIME_BEFORE = re.compile(r"\b(?:since|after|before|following|until)\s+$", re.IGNORECASE)
+_TIME_BEFORE = re.compile(r"\b(?:" + "|".join(sorted(TIME_PREPOSITIONS)) + r")\s+$", re.IGNORECASE)
 _SAID_CONTENT = re.compile(r"([\w-]+)['’]s\s+(?:[\w-]+\s+){0,2}?([\w-]+)\s+that\b")
 _POSSESSIVE_PRONOUN_BEFORE = re.compile(r"\b(?:his|her|its|their|our|my)\s+$", re.IGNORECASE)
 
