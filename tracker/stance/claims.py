@@ -46,6 +46,9 @@ _NOT_NAME_WORDS = frozenset(
     Institute Center Centre Foundation Council Sources Source Quote Background Photo Read More Stories""".split()
 )
 LEAD_SENTENCES = 3
+# A present stance with at most this share of the evidence for another stance of the same actor
+# in the same article is outweighed (see _outweighed_dropped).
+OUTWEIGHED = 0.5
 _CONTENT_FOLLOWS = re.compile(r"\s+(?:(?:on|of|about|for)\s+[\"“]?\w+ing\b|to\s+(?!Ukraine|Kyiv)\w+)"
                               # joining something named: "could join the European Union"
                               r"|(?<=join)\s+(?:the|an?|its|(?-i:[A-Z]))\b", re.IGNORECASE)
@@ -307,7 +310,33 @@ def extract_claims(
         subject = _subject_person(s, persons, lexicon, mentions)
         if subject is not None:
             state.last_person = subject
-    return claims
+    return _outweighed_dropped(claims)
+
+
+def _outweighed_dropped(claims: list[Claim]) -> list[Claim]:
+    """An article that gives one actor two present stances on a topic, one resting on clearly less
+    evidence than the other (summed confidence at most OUTWEIGHED of it), is read the stronger way:
+    the weaker stance is a misreading of a side remark. A stance placed in the past ("refused in
+    February"), a sentence that states both ("backs the force but will send no troops of its own")
+    and another named voice of the government (a president against his prime minister) stand."""
+    weight: dict[tuple[str, str], dict[str, float]] = {}
+    for claim in claims:
+        if not claim.time_cue:
+            stances = weight.setdefault((claim.actor, claim.topic), {})
+            stances[claim.stance] = stances.get(claim.stance, 0.0) + claim.confidence
+
+    def outweighed(claim: Claim) -> bool:
+        if claim.time_cue:
+            return False
+        stances = weight[(claim.actor, claim.topic)]
+        strongest = max((w for stance, w in stances.items() if stance != claim.stance), default=0.0)
+        if not strongest or stances[claim.stance] > OUTWEIGHED * strongest:
+            return False
+        others = [o for o in claims if (o.actor, o.topic) == (claim.actor, claim.topic) and o.stance != claim.stance]
+        return not (any(o.sentence_index == claim.sentence_index for o in others)
+                    or (claim.speaker and claim.speaker not in {o.speaker for o in others}))
+
+    return [claim for claim in claims if not outweighed(claim)]
 
 
 _CAPITALISED = re.compile(r"(?<![\w'’.-])([A-ZÀ-ÞĀ-Ž][\w'’-]+)")
