@@ -129,6 +129,8 @@ def extract_claims(
 ) -> list[Claim]:
     state = _DocState()
     claims: list[Claim] = []
+    named_alone: set[str] = set()  # actors the article names by themselves, not only as a group's members
+    from_group: dict[int, frozenset[str]] = {}  # id of a claim a group holds -> the group's members
     sentences = split_sentences(text, lexicon.abbreviations)
     # The title is the first line that reads like one (not a site name such as "a3f.in.ua").
     # Title and lead (the first sentences) set what the whole article is about, so a topic
@@ -146,6 +148,7 @@ def extract_claims(
         # '"..." he said on Thursday. "But allies agreed ..."': the quotation goes on
         carried = _carried_quote(sentence, s, state) if quote_here is None else None
         mentions = _with_surnames(s, gazetteer.find_mentions(s, on=published), state)
+        named_alone.update(c for m in mentions if m.via != "group" for c in m.codes)
         issuer = document_issuer(s, mentions, lexicon, gazetteer, published)
         if issuer:
             state.document, state.document_sentence = issuer, s
@@ -293,6 +296,8 @@ def extract_claims(
                             time_cue=time_cue, said_at=said_at, sentence_index=sentence.index,
                             language=lexicon.language,
                         ))
+                        if holder.via == "group":
+                            from_group[id(claims[-1])] = frozenset(holder.codes)
                         if stance == "conditional" and lexicon.timing is not None \
                                 and lexicon.timing.search(decision.cue or ""):
                             timed.add(id(claims[-1]))
@@ -310,6 +315,11 @@ def extract_claims(
         subject = _subject_person(s, persons, lexicon, mentions)
         if subject is not None:
             state.last_person = subject
+    # "the Nordic and Baltic countries restated their backing", in an article that goes on to name
+    # some of them on their own: the group is a summary, and the members it never names (Iceland)
+    # took no stance of their own. Named nowhere else, the group speaks for all its members.
+    claims = [c for c in claims if id(c) not in from_group or c.actor in named_alone
+              or not from_group[id(c)] & named_alone]
     return _outweighed_dropped(claims)
 
 
