@@ -445,7 +445,7 @@ _ELLIPSIS_REACH = 2  # sentences back
 _ELLIPSIS_TAIL = re.compile(
     r"^(?:\s+(?:to|talk|talking|discuss|discussing|speak|speaking|speculate|decide|say|about|on|of|it|this|that|"
     r"so|far|for|now|yet|too|as|well|either|at|the|moment|stage|time|being|still|also|such|a|move|step|in|advance))*"
-    r"\s*(?:[.,;:!?\"”’)»«“„]*\s*$"
+    r"\s*(?:[.,;:!?\"”’)»«“„]*\s*(?:$|(?<=[\s,;\"”’])(?:but|while|whereas|although|though)\b)"
     # or a clause of its own after it: 'did "not rule anything out", but that a peace had to come first'
     r"|[\"”’]?\s*,\s*(?:but|while|whilst|though|although|and\s+that|adding|stressing|noting)\b)", re.IGNORECASE)
 _TRAILING_ATTRIBUTION = re.compile(

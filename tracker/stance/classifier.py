@@ -123,6 +123,8 @@ def _asked(hit: CueHit, text: str, lexicon: Lexicon) -> bool:
     would send troops, said it would not")."""
     if lexicon.questions is None:
         return False
+    if lexicon.condition is not None and lexicon.condition.match(text, hit.start):
+        return False  # "Whether Dutch soldiers take part depends on American support": the question is its subject
     return any(m.end() <= hit.start and "," not in text[m.end():hit.start]
                for m in lexicon.questions.finditer(text, 0, hit.start))
 
