@@ -67,7 +67,7 @@ class RuleClassifier:
                 and not _inside(h, clause.holders) and not _other_subject(clause.text, h, first_holder)
                 and not _owned_by_another(clause.text, h, clause.holders)
                 and not _said_by_another(clause.text, h, clause.holders, self.lexicon)
-                and not _absolute_of_another(clause.text, h, clause.holders)]
+                and not _absolute_of_another(clause.text, h, clause.holders, self.lexicon)]
         hits = [h for h in hits if not _governed_by_attitude(h, hits, clause.text, self.lexicon)
                 and not _asked(h, clause.text, self.lexicon)]
         if not hits:
@@ -184,16 +184,16 @@ def _said_by_another(text: str, hit: CueHit, spans: tuple[Span, ...], lexicon: L
     return not any(start <= owner.start(1) < end or owner.start(1) <= start < owner.end(1) for start, end in spans)
 
 
-_ABSOLUTE_SUBJECT = re.compile(r"\b(?:despite|with|amid)\s+(?:the\s+)?((?:[A-Z][\w.'’-]*\s+){1,4})(?:\w+ly\s+)?$")
-
-
-def _absolute_of_another(text: str, hit: CueHit, spans: tuple[Span, ...]) -> bool:
+def _absolute_of_another(text: str, hit: CueHit, spans: tuple[Span, ...], lexicon: Lexicon) -> bool:
     """A gerund cue whose own subject is a name that is no holder ("Estonia restated its backing
     ..., despite the United States ruling it out"): the ruling out is Washington's."""
-    if not hit.text.split()[0].lower().endswith("ing"):
+    if lexicon.absolute_subject is None or not lexicon.gerund.match(hit.text):
         return False
-    m = _ABSOLUTE_SUBJECT.search(text, max(0, hit.start - 80), hit.start)
-    return m is not None and not any(start < m.end(1) and m.start(1) < end for start, end in spans)
+    m = lexicon.absolute_subject.search(text, max(0, hit.start - 80), hit.start)
+    if m is None:
+        return False
+    name = next((i for i in range(1, (m.lastindex or 0) + 1) if m.group(i) is not None), None)
+    return name is not None and not any(start < m.end(name) and m.start(name) < end for start, end in spans)
 
 
 def _other_subject(text: str, hit: CueHit, first_holder: int) -> bool:

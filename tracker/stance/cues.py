@@ -209,6 +209,15 @@ class Lexicon:
             self.new_subject = re.compile("|".join(f"(?:{p})" for p in subject), re.IGNORECASE) if subject else None
         except re.error as exc:
             raise ConfigError(f"{name}: [clauses] new_subject: {exc}; fix the regular expression") from None
+        absolute = data.get("clauses", {}).get("absolute_subject", [])
+        gerund = data.get("clauses", {}).get("gerund", "")
+        try:
+            self.absolute_subject = re.compile("|".join(f"(?:{p})" for p in absolute), re.IGNORECASE) \
+                if absolute and gerund else None
+            self.gerund = re.compile(gerund + r"\b", re.IGNORECASE) if gerund else None
+        except re.error as exc:
+            raise ConfigError(f"{name}: [clauses] absolute_subject or gerund: {exc}; fix the regular expression") \
+                from None
         fronted = data.get("clauses", {}).get("fronted", [])
         self.fronted = phrases(fronted, f"{name}: [clauses] fronted") if fronted else None
         holders = data.get("holders", {})
