@@ -120,6 +120,27 @@ def _spoken_owners(holders: list["Holder"], s: str, cue: int, lexicon: Lexicon) 
     return owners
 
 
+# Between a proposed thing and a cue: a verb or a clause of its own ("Macron's plan was unrealistic",
+# "Macron's plan for a force, telling the Senate that ..."), not the thing's own content ("plan to send").
+_PAST_THE_THING = re.compile(r"[,;]|\b(?:that|which|is|was|were|are|would|will|could|can|has|had|have|be|been)\b")
+
+
+def _object_owners(holders: list["Holder"], s: str, cue: int, lexicon: Lexicon) -> list["Holder"]:
+    """Owners of a proposed thing that another holder acts on ("Meloni rejected Macron's plan,
+    saying it was ineffective"): a cue past the thing is the subject's judgement, not the owner's."""
+    owners: list[Holder] = []
+    for h in holders:
+        m = _POSSESSIVE_AFTER.match(s, h.end)
+        if m is None or m.end(1) > cue or m.group(1).lower() not in lexicon.proposed_things:
+            continue
+        if not _PAST_THE_THING.search(s, m.end(1), cue):
+            continue
+        if any(x.end <= h.start and not set(x.codes) & set(h.codes) and not _joined(s[x.end:h.start], lexicon)
+               for x in holders):
+            owners.append(h)
+    return owners
+
+
 _PASSIVE_BEFORE = re.compile(r"\b(?:was|were|been|is|are|be|being)\s+(?:\w+ly\s+)?$", re.IGNORECASE)
 _BY_AFTER = re.compile(r"[\w-]+(?:\s+\w+){0,3}?\s+by\s+(?:the\s+)?", re.IGNORECASE)
 
@@ -205,6 +226,9 @@ def governing_holders(holders: list[Holder], s: str, cue: int, lexicon: Lexicon,
     spoken = _spoken_owners(holders, s, cue, lexicon)
     if spoken:  # "Macron's talk of sending troops was very dangerous, Peskov said": Peskov judges it
         holders = [h for h in holders if h not in spoken]
+    objects = _object_owners(holders, s, cue, lexicon)
+    if objects:  # "Meloni poured cold water on Macron's plan ..., telling the Senate it was not on the agenda"
+        holders = [h for h in holders if h not in objects]
     before = [h for h in holders if h.start < cue and not _in_closed_relative(s, h, cue, lexicon)
               and not _related(s, h.end, lexicon)]
     if not before and _unnamed_subject(s, max(0, cue - 120), cue):

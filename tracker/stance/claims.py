@@ -230,6 +230,11 @@ def extract_claims(
                     if speaker is not None and (speaker.via != "pronoun"
                                                 or any(a < speaker.start for a, _, _ in in_clause)):
                         t_holders = [speaker]
+                if not t_holders and c_holders and closing is not None and closing.start >= clause.end \
+                        and all(topic.is_subject_matter(h, s) for h in c_holders):
+                    # '"Ukraine's place is in NATO, and Estonia will keep saying so," Tsahkna said': its only
+                    # name is what the topic is about, so the speaker who closes the sentence says it
+                    t_holders = [closing]
                 if not t_holders and prior and shares_subject:
                     # "..., but insisted that Ukraine's path to NATO is irreversible": its only names are
                     # what the topic is about, so the subject of the clause before speaks
@@ -302,8 +307,11 @@ def extract_claims(
                                 and lexicon.timing.search(decision.cue or ""):
                             timed.add(id(claims[-1]))
             if c_holders:
-                state.last_holders = tuple(c for h in c_holders for c in h.codes)
-                state.last_holder_speaker = next((h.speaker for h in c_holders if h.speaker), None)
+                # "the prime minister" after "Meloni poured cold water on Macron's plan" is Meloni: an
+                # owner is what the clause is about, its subject is who acts
+                acting = [h for h in c_holders if s[h.end:h.end + 2] not in ("'s", "’s")] or c_holders
+                state.last_holders = tuple(c for h in acting for c in h.codes)
+                state.last_holder_speaker = next((h.speaker for h in acting if h.speaker), None)
                 state.last_holder_sentence = sentence.index
         if timed:  # "highly inappropriate ..., adding that it was completely premature": one refusal
             refused = {(c.actor, c.topic) for c in claims[first:] if c.stance == "oppose"}

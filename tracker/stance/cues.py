@@ -230,6 +230,7 @@ class Lexicon:
         self.by_words = _words(holders.get("by_words", []))
         self.possessed_cues = _words(holders.get("possessed_cues", []))
         self.spoken_things = _words(holders.get("spoken_things", []))
+        self.proposed_things = _words(holders.get("proposed_things", []))
         self.epithets = _words(holders.get("epithets", []))
         self.relations = _words(holders.get("relations", []))
         self.knowing = _words(holders.get("knowing", []))
