@@ -81,8 +81,14 @@ class RuleClassifier:
                             and h.end <= best.start and "," in clause.text[h.end:best.start]), None)
             best = refusal or best
         stance = best.stance
+        # a refusal worded with its own negation is a negated verb too: "cannot happen without an
+        # American backstop", "not on the agenda unless Washington joins" are conditions, not refusals
+        # ("under no condition" is its own refusal: the condition must lie outside the cue)
+        refusal = best.negated or (stance == "oppose" and any(
+            w.lower() in self.lexicon.negators or w.lower().endswith("n't") for w in best.text.split())
+            and self.lexicon.has_condition(clause.text[:best.start] + " … " + clause.text[best.end:]))
         conditioned = stance != "conditional" and self.lexicon.has_condition(clause.text) and (
-            stance == "support" or best.negated)
+            stance == "support" or refusal)
         if conditioned:
             stance = "conditional"
         confidence = _BASE_CONFIDENCE.get(min(_rank(best), 4), 0.55)
