@@ -84,11 +84,10 @@ class RuleClassifier:
         # a refusal worded with its own negation is a negated verb too: "cannot happen without an
         # American backstop", "not on the agenda unless Washington joins" are conditions, not refusals
         # ("under no condition" is its own refusal: the condition must lie outside the cue)
-        refusal = best.negated or (stance == "oppose" and any(
-            w.lower() in self.lexicon.negators or w.lower().endswith("n't") for w in best.text.split())
-            and self.lexicon.has_condition(clause.text[:best.start] + " … " + clause.text[best.end:]))
+        negative = best.negated or (stance == "oppose" and self.lexicon.negative(best.text.lower().split())
+                                    and self.lexicon.has_condition(clause.text[:best.start] + " … " + clause.text[best.end:]))
         conditioned = stance != "conditional" and self.lexicon.has_condition(clause.text) and (
-            stance == "support" or refusal)
+            stance == "support" or negative)
         if conditioned:
             stance = "conditional"
         confidence = _BASE_CONFIDENCE.get(min(_rank(best), 4), 0.55)

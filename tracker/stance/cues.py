@@ -359,8 +359,11 @@ class Lexicon:
         return hits
 
     def _negated(self, before: list[str]) -> bool:
-        window = before[-self.negation_window:]
-        return any(w in self.negators or w.endswith("n't") for w in window)
+        return self.negative(before[-self.negation_window:])
+
+    def negative(self, words: list[str]) -> bool:
+        """Is one of these (lower-case) words a negation ("not", "never", "won't")?"""
+        return any(w in self.negators or w.endswith("n't") for w in words)
 
     def has_condition(self, clause: str) -> bool:
         spans = self._detail_spans(clause)
