@@ -1056,6 +1056,8 @@ _SUBJECT_VERBS = frozenset("""is was would will could has had can should must do
 def _back_referenced(c_text: str, topic: TopicMatcher, lexicon: Lexicon, state: _DocState, index: int,
                      live: dict, clause, s: str, named_holder: bool) -> bool:
     """Does the clause refer back to the topic ("the idea", "such plans"; "it" within the sentence)?"""
+    if topic.topic.names_other_subject(c_text):
+        return False  # "..., though he added that Slovakia still backed Ukraine's bid to join the EU": another subject
     same_sentence = any(a < clause.start for a, _, _ in live[topic.id])
     if topic.refers_back(c_text):
         if same_sentence or live[topic.id]:

@@ -121,6 +121,11 @@ class Topic:
         pattern = self._patterns.get("brakes")
         return pattern is not None and pattern.search(text) is not None
 
+    def names_other_subject(self, text: str) -> bool:
+        """Does `text` name one of the subjects this topic is not ("Ukraine's bid to join the EU")?"""
+        pattern = self._patterns.get("exclude")
+        return pattern is not None and pattern.search(text.translate(_QUOTES_AS_SPACES)) is not None
+
     def mentions(self, text: str) -> bool:
         """True when `text` anchors the topic by itself (a standalone phrase, or a tied anchor)."""
         spans = self.find_anchors(text)
