@@ -25,7 +25,7 @@ from tracker.stance.attribution import (REPORTING, TIME_PREPOSITIONS, TITLE_WORD
                                          attribution_text, closing_role, closing_speaker, document_issuer, document_name,
                                          document_speaks, governing_holders, on_record, opens_quotation,
                                          opens_with_unnamed_source, pundit_reports, quote_speaker, says, wills)
-from tracker.stance.classifier import ClauseInput, StanceClassifier
+from tracker.stance.classifier import ClauseInput, StanceClassifier, StanceDecision
 from tracker.stance.cues import Lexicon, compile_phrases, estimate_said_at
 from tracker.stance.sentences import PREDICATE, split_clauses, split_sentences
 
@@ -79,13 +79,15 @@ class TopicMatcher:
     def id(self) -> str:
         return self.topic.id
 
-    def anchor_spans(self, sentence: str, context: list[str]) -> list[tuple[int, int, bool]]:
-        """(start, end, contrary) of the anchors that count in this sentence."""
+    def anchor_spans(self, sentence: str, context: list[str]) -> list[tuple[int, int, str]]:
+        """(start, end, contrary) of the anchors that count in this sentence; contrary is "" for
+        the topic itself, else "contrary" or "giving_up" (true either way)."""
         spans = self.topic.find_anchors(sentence)
         if not spans:
             return []
         tied = self.topic.is_tied(sentence, *context)
-        return [(sp.start, sp.end, sp.kind == "contrary") for sp in spans if sp.kind == "standalone" or tied]
+        return [(sp.start, sp.end, sp.kind if sp.kind in ("contrary", "giving_up") else "")
+                for sp in spans if sp.kind == "standalone" or tied]
 
     def is_subject_matter(self, holder: "Holder", sentence: str) -> bool:
         """A bare name the topic is about ("Ukraine could join NATO", "troops to Kyiv") is not a
@@ -257,6 +259,8 @@ def extract_claims(
                     holders=tuple((h.start - offset, h.end - offset) for h in t_holders if h.start >= offset),
                     anchors=tuple(anchors),
                 ))
+                giving_up = _giving_up(in_clause, offset, decision, c_text, lexicon)
+                decision = giving_up or decision
                 if decision is None:
                     continue
                 reported = False  # said of them by someone else: no speaker of their own
@@ -283,7 +287,14 @@ def extract_claims(
                     for code in holder.codes:
                         if code == topic.topic.seeker and stance == "oppose" and not gives_up:
                             continue  # Kyiv "dismissed the proposal" (of neutrality): not a refusal of its own goal
-                        key = (code, topic.id, stance)
+                        said = stance
+                        if code == topic.topic.seeker and giving_up and stance == "oppose":
+                            said = "conditional"  # Kyiv "ready to forgo NATO membership" for guarantees: a trade
+                        elif gives_up and stance == "conditional" and code != topic.topic.seeker:
+                            # "would end the war only if Kyiv accepted neutrality": a condition that Ukraine
+                            # give the goal up is a demand against it (Kyiv's own terms stay terms)
+                            said = "oppose"
+                        key = (code, topic.id, said)
                         if key in seen or (key, s) in state.emitted:
                             continue
                         seen.add(key)
@@ -293,7 +304,7 @@ def extract_claims(
                         if holder.via == "document" and state.document_sentence != s:
                             evidence = f"{s} […] {state.document_sentence}"  # who the document is
                         claims.append(Claim(
-                            actor=code, topic=topic.id, stance=stance,
+                            actor=code, topic=topic.id, stance=said,
                             confidence=round(max(confidence, 0.1), 2), evidence=evidence,
                             speaker=None if reported else (
                                 _claim_speaker(holder, code, holders, clause, office)
@@ -303,7 +314,7 @@ def extract_claims(
                         ))
                         if holder.via == "group":
                             from_group[id(claims[-1])] = frozenset(holder.codes)
-                        if stance == "conditional" and lexicon.timing is not None \
+                        if said == "conditional" and lexicon.timing is not None \
                                 and lexicon.timing.search(decision.cue or ""):
                             timed.add(id(claims[-1]))
             if c_holders:
@@ -1051,6 +1062,23 @@ def _speaker_for(code: str, holders: list[Holder], clause) -> str | None:
 
 _SUBJECT_VERBS = frozenset("""is was would will could has had can should must does did remains remained
     wants wanted plans planned intends intended stands stood said says added adds insisted stressed""".split())
+
+
+def _giving_up(in_clause: list, offset: int, decision, c_text: str, lexicon: Lexicon):
+    """The stance a clause takes by naming the goal given up ("demanded that Kyiv renounce its plans to
+    join NATO", "should abandon its hopes of joining", "urged the alliance not to abandon ..."): backing
+    the giving up (flipped to oppose by the caller), or refusing it when negated just before. A
+    refusal that governs the giving up ("rejected demands that Ukraine drop its bid") keeps its say."""
+    spans = [(a - offset, b - offset) for a, b, kind in in_clause if kind == "giving_up"]
+    if not spans or not all(kind for _, _, kind in in_clause):
+        return None
+    start, end = spans[0]
+    if decision is not None and decision.stance == "oppose" and decision.cue_start is not None \
+            and decision.cue_start < start:
+        return None
+    before = re.findall(r"[\w'’]+", c_text[max(0, start - 30):start].lower())[-3:]
+    stance = "oppose" if lexicon.negative(before) else "support"
+    return StanceDecision(stance, 0.75, c_text[start:end], start)
 
 
 def _back_referenced(c_text: str, topic: TopicMatcher, lexicon: Lexicon, state: _DocState, index: int,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from itertools import product
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,8 @@ from tracker.stance.actors import array_of_tables, labelled, string_list, trie_r
 
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _KEYS = {"id", "label", "description", "anchors", "standalone_anchors", "require_any", "require_also",
-         "back_references", "exclude", "contrary", "brakes", "context_sentences", "located", "seeker"}
+         "back_references", "exclude", "contrary", "giving_up", "brakes", "context_sentences", "located",
+         "seeker"}
 
 
 @dataclass(frozen=True)
@@ -29,7 +31,7 @@ class TopicSpan:
     start: int
     end: int
     text: str
-    kind: str  # anchor | standalone | contrary | back_reference
+    kind: str  # anchor | standalone | contrary | giving_up | back_reference
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,9 @@ class Topic:
     back_references: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     contrary: tuple[str, ...] = ()
+    # Contrary phrases that are a verb of giving the goal up ("abandon its plans to join"): the
+    # giving up is itself the stance, so a refusal after it is no refusal of it.
+    giving_up: tuple[str, ...] = ()
     # A refusal with one of these in its clause is a brake on this topic, not a rejection:
     # "an invitation is not on the agenda at this stage" (conditional).
     brakes: tuple[str, ...] = ()
@@ -78,7 +83,7 @@ class Topic:
         excluded = [(m.start(), m.end()) for m in _finditer(self._patterns.get("exclude"), probe)]
         starts = [start for start, _ in excluded]
         found = []
-        for rank, kind in enumerate(("standalone", "anchor", "contrary")):
+        for rank, kind in enumerate(("standalone", "anchor", "contrary", "giving_up")):
             for m in _finditer(self._patterns.get(kind), probe):
                 i = bisect_right(starts, m.start()) - 1
                 if i >= 0 and m.end() <= excluded[i][1]:
@@ -91,7 +96,7 @@ class Topic:
             if spans and span.start < spans[-1].end:
                 # a standalone phrase wins over the anchor inside it; a contrary phrase
                 # keeps the anchor it ends with ("renounce its plans to join NATO")
-                if rank < ranks[-1] and not (spans[-1].kind == "contrary" and span.kind == "anchor"):
+                if rank < ranks[-1] and not (spans[-1].kind in ("contrary", "giving_up") and span.kind == "anchor"):
                     spans[-1], ranks[-1] = span, rank
                 continue
             spans.append(span)
@@ -140,7 +145,13 @@ def phrase_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
     """One case-insensitive whole-word pattern for the phrases, longest match first."""
     if not phrases:
         return None
-    return re.compile(r"(?<!\w)" + trie_regex(_tokens(p) for p in set(phrases)) + r"(?!\w)", re.IGNORECASE)
+    variants = {v for p in phrases for v in _variants(p)}
+    return re.compile(r"(?<!\w)" + trie_regex(_tokens(v) for v in variants) + r"(?!\w)", re.IGNORECASE)
+
+
+def _variants(phrase: str) -> list[str]:
+    """The phrases a word list with alternatives stands for: "drop*|abandon* ~ bid" is two."""
+    return [" ".join(words) for words in product(*(word.split("|") for word in phrase.split()))]
 
 
 # Quotation marks read as spaces when phrases are matched (same length, so spans stay put): a
@@ -205,7 +216,7 @@ def parse_topics(data: dict[str, Any], path: Path) -> dict[str, Topic]:
 
 _LANGUAGE = re.compile(r"^[a-z]{2}$")
 _LANGUAGE_KEYS = {"anchors", "standalone_anchors", "require_any", "require_also", "back_references", "exclude",
-                  "contrary", "brakes"}
+                  "contrary", "giving_up", "brakes"}
 
 
 def _parse_topic(item: Any, where: str) -> Topic:
@@ -229,6 +240,7 @@ def _parse_topic(item: Any, where: str) -> Topic:
         "back_references": string_list(t, "back_references", '["the idea", "the proposal"]'),
         "exclude": string_list(t, "exclude", '["Russian troops"]'),
         "contrary": string_list(t, "contrary", '["neutrality"]'),
+        "giving_up": string_list(t, "giving_up", '["abandon* ~ bid"]'),
         "brakes": string_list(t, "brakes", '["at this stage", "while the war continues"]'),
     }
     located = t.get("located", bool, False, example="true")
@@ -252,18 +264,19 @@ def _build_topic(topic_id: str, label: str, description: str, context: int, valu
                  seeker: str | None = None) -> Topic:
     for key, phrases in values.items():
         for phrase in phrases:
-            if "*" in phrase.replace("* ", " ").rstrip("*"):
+            if any("*" in word.rstrip("*") for word in re.split(r"[\s|]+", phrase)):
                 raise ConfigError(f"{where} key {key!r} has {phrase!r}; '*' may only end a word, as in \"peacekeep*\"")
     patterns = {
         "anchor": phrase_pattern(values["anchors"]),
         "standalone": phrase_pattern(values["standalone_anchors"]),
         "contrary": phrase_pattern(values["contrary"]),
+        "giving_up": phrase_pattern(values["giving_up"]),
         "exclude": phrase_pattern(values["exclude"]),
         "require_any": phrase_pattern(values["require_any"]),
         "require_also": phrase_pattern(values["require_also"]),
         "back_reference": phrase_pattern(values["back_references"]),
         "brakes": phrase_pattern(values["brakes"]),
-        "any": phrase_pattern(values["anchors"] + values["standalone_anchors"] + values["contrary"]),
+        "any": phrase_pattern(values["anchors"] + values["standalone_anchors"] + values["contrary"] + values["giving_up"]),
     }
     return Topic(id=topic_id, label=label, description=description, context_sentences=context, located=located,
                  seeker=seeker, _patterns=patterns, languages=languages or {}, **values)
