@@ -157,7 +157,8 @@ _PRONOUN_BEFORE = re.compile(r"(?:^|[\s“\"])(?:he|she|they)\s+(?:\w+\s+)?$", r
 
 
 _DISPOSITION = re.compile(r"(?:hesitation|hesitancy|reluctance|scepticism|skepticism|opposition|resistance|refusal|"
-                         r"rejection|objections?|readiness|willingness|backing|caution)\b", re.IGNORECASE)
+                         r"rejection|objections?|readiness|willingness|backing|caution|requests?|demands?|appeals?|pleas?|"
+                         r"calls?)\b", re.IGNORECASE)
 _OWN_SIDE = frozenset("country government nation state administration cabinet ministry leadership".split())
 _POSSESSOR_BEFORE = re.compile(r"([\w-]+)['’]s\s+(?:[\w-]+\s+)?$")
 _TIME_BEFORE = re.compile(r"\b(?:" + "|".join(sorted(TIME_PREPOSITIONS)) + r")\s+$", re.IGNORECASE)
