@@ -185,6 +185,19 @@ def test_a_tilde_stands_for_up_to_three_words(tmp_path):
         "join NATO"]
 
 
+def test_a_bar_gives_a_word_its_alternatives_and_giving_up_is_a_kind_of_its_own(tmp_path):
+    path = tmp_path / "topics.toml"
+    path.write_text('[[topic]]\nid = "t"\nlabel = "T"\nanchors = ["join NATO", "membership"]\n'
+                    'contrary = ["neutrality"]\n'
+                    'giving_up = ["drop*|abandon* ~ bid|membership"]\n', encoding="utf-8")
+    topic = load_topics(path)["t"]
+    assert _anchors(topic, "Kyiv dropped its NATO bid.") == [("dropped its NATO bid", "giving_up")]
+    assert _anchors(topic, "Abandoning membership is not an option.") == [("Abandoning membership", "giving_up")]
+    assert _anchors(topic, "Russia demands neutrality, not membership.") == [
+        ("neutrality", "contrary"), ("membership", "anchor")]
+    assert _anchors(topic, "Kyiv may drop the matter.") == []  # each alternative still needs what follows
+
+
 @pytest.mark.parametrize(
     "body, message",
     [
@@ -311,12 +324,14 @@ def test_wildcard_ends_a_word(tmp_path):
          "[[topic]] #2 (t) id 't' is already used by [[topic]] #1; ids must be unique"),
         ('[[topic]]\nid = "t"\nlabel = "T"\nanchors = ["pea*keepers"]\n',
          "[[topic]] #1 (t) key 'anchors' has 'pea*keepers'; '*' may only end a word, as in \"peacekeep*\""),
+        ('[[topic]]\nid = "t"\nlabel = "T"\nanchors = ["a"]\ngiving_up = ["drop|aban*don ~ bid"]\n',
+         "[[topic]] #1 (t) key 'giving_up' has 'drop|aban*don ~ bid'; '*' may only end a word, as in \"peacekeep*\""),
         ('[[topic]]\nid = "t"\nlabel = "T"\nanchors = ["a"]\nrequire = ["b"]\n',
          "[[topic]] #1 (t) has unknown key 'require'; known keys: anchors, back_references,"),
         ('[[topic]]\nid = "t"\nanchors = ["a"]\n', "[[topic]] #1 (t) has no 'label'; add label ="),
     ],
     ids=["broken-toml", "bad-id", "missing-anchors", "empty-anchors", "duplicate-id", "mid-word-star",
-         "unknown-key", "missing-label"],
+         "mid-word-star-in-an-alternative", "unknown-key", "missing-label"],
 )
 def test_malformed_topics_file_names_file_table_key_and_fix(tmp_path, body, message):
     path = tmp_path / "topics.toml"

@@ -1064,7 +1064,8 @@ _SUBJECT_VERBS = frozenset("""is was would will could has had can should must do
     wants wanted plans planned intends intended stands stood said says added adds insisted stressed""".split())
 
 
-def _giving_up(in_clause: list, offset: int, decision, c_text: str, lexicon: Lexicon):
+def _giving_up(in_clause: list, offset: int, decision: StanceDecision | None, c_text: str,
+               lexicon: Lexicon) -> StanceDecision | None:
     """The stance a clause takes by naming the goal given up ("demanded that Kyiv renounce its plans to
     join NATO", "should abandon its hopes of joining", "urged the alliance not to abandon ..."): backing
     the giving up (flipped to oppose by the caller), or refusing it when negated just before. A

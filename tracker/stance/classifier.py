@@ -202,7 +202,6 @@ def _absolute_of_another(text: str, hit: CueHit, spans: tuple[Span, ...], lexico
     return name is not None and not any(start < m.end(name) and m.start(name) < end for start, end in spans)
 
 
-_NAME_BEFORE = re.compile(r"(?<=[a-z,]\s)((?-i:[A-Z])[\w.’'-]*(?:\s+(?-i:[A-Z])[\w.’'-]*){0,2})\s+(?:\w+ly\s+)?$")
 def _other_subject(text: str, hit: CueHit, first_holder: int) -> bool:
     """A cue whose subject is a pronoun while the holder is named only after it is someone
     else's ("He proposed that troops ...," Zelensky said: the proposal is not Zelensky's)."""
