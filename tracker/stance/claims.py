@@ -249,9 +249,10 @@ def extract_claims(
                                  if h.via == "pronoun" and h.end <= min(x.start for x in c_holders)
                                  and not c_text[:h.start - offset].strip(' "“')]  # the clause's subject, not '..." he added
                 anchors = [(a - offset, b - offset) for a, b, _ in in_clause]
-                if not anchors and not _back_referenced(c_text, topic, lexicon, state, sentence.index, live,
-                                                        clause, s, named):
-                    continue
+                if not anchors and (not _back_referenced(c_text, topic, lexicon, state, sentence.index, live,
+                                                         clause, s, named)
+                                    or topic.topic.names_other_subject(c_text)):
+                    continue  # nor on another subject: "though he added that Slovakia backed Ukraine's EU bid"
                 if not t_holders:
                     continue
                 decision = classifier.classify(ClauseInput(
@@ -1077,16 +1078,13 @@ def _giving_up(in_clause: list, offset: int, decision: StanceDecision | None, c_
     if decision is not None and decision.stance == "oppose" and decision.cue_start is not None \
             and decision.cue_start < start:
         return None
-    before = re.findall(r"[\w'’]+", c_text[max(0, start - 30):start].lower())[-3:]
-    stance = "oppose" if lexicon.negative(before) else "support"
+    stance = "oppose" if lexicon.negated_before(c_text[:start]) else "support"
     return StanceDecision(stance, 0.75, c_text[start:end], start)
 
 
 def _back_referenced(c_text: str, topic: TopicMatcher, lexicon: Lexicon, state: _DocState, index: int,
                      live: dict, clause, s: str, named_holder: bool) -> bool:
     """Does the clause refer back to the topic ("the idea", "such plans"; "it" within the sentence)?"""
-    if topic.topic.names_other_subject(c_text):
-        return False  # "..., though he added that Slovakia still backed Ukraine's bid to join the EU": another subject
     same_sentence = any(a < clause.start for a, _, _ in live[topic.id])
     if topic.refers_back(c_text):
         if same_sentence or live[topic.id]:

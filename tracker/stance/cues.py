@@ -361,6 +361,10 @@ class Lexicon:
     def _negated(self, before: list[str]) -> bool:
         return self.negative(before[-self.negation_window:])
 
+    def negated_before(self, text: str) -> bool:
+        """Do the last words of `text` negate what follows it ("urged the alliance not to | abandon")?"""
+        return self._negated(_last_words(text, self.negation_window))
+
     def negative(self, words: list[str]) -> bool:
         """Is one of these (lower-case) words a negation ("not", "never", "won't")?"""
         return any(w in self.negators or w.endswith("n't") for w in words)
