@@ -339,7 +339,8 @@ class Lexicon:
             # a cue that opens with its own negation ("keine Soldaten", "no troops") is not negated
             # again by the one of a cue listed before it ("keine Bodentruppen, keine Soldaten")
             own = clause[start:end].split(maxsplit=1)
-            negated = group.negatable and not (own and own[0].lower() in self.negators) and self._negated(before)
+            negated = group.negatable and not (own and own[0].lower() in self.negators) and self._negated(before) \
+                and not self._negation_taken(clause, start, group, kept)
             if (negated or group.stance == "oppose") and self.restricted is not None \
                     and self.restricted.match(clause, end):
                 continue
@@ -357,6 +358,22 @@ class Lexicon:
             hits.append(CueHit(start, end, clause[start:end], stance, group.weight, negated, hedged,
                                group.stance, group.needs_holder_before))
         return hits
+
+    def _negation_taken(self, clause: str, start: int, group: CueGroup,
+                        kept: list[tuple[int, int, CueGroup]]) -> bool:
+        """Does the negation before a cue belong to a cue of another kind between them ("has not
+        decided on | sending", "did not rule out | sending")? A cue of the same kind shares it
+        ("would not send or deploy"); a refusal word is the refusal of what follows it ("refusal
+        to join")."""
+        for k_start, k_end, other in kept:
+            if k_end > start or other.stance == group.stance or self._negated(
+                    _last_words(clause[k_end:start], self.negation_window)):
+                continue
+            if other.stance == "conditional" and self.negative(_last_words(clause[k_start:k_end], 8)):
+                return True
+            if other.negatable and self._negated(_last_words(clause[:k_start], self.negation_window)):
+                return True
+        return False
 
     def _negated(self, before: list[str]) -> bool:
         return self.negative(before[-self.negation_window:])
