@@ -335,7 +335,11 @@ class Lexicon:
             kept = [k for k in kept if not (k[2].stance == "conditional" and _within(k[0], k[1], details))]
         hits = []
         for start, end, group in kept:
-            before = _last_words(clause[:start], max(self.negation_window, self.hedge_window))
+            # a colon or a semicolon ends the scope of a negation or a hedge: "Portugal has not
+            # changed: Ukraine's future is in the alliance"
+            head = clause[:start]
+            before = _last_words(head[max(head.rfind(":"), head.rfind(";")) + 1:],
+                                 max(self.negation_window, self.hedge_window))
             # a cue that opens with its own negation ("keine Soldaten", "no troops") is not negated
             # again by the one of a cue listed before it ("keine Bodentruppen, keine Soldaten")
             own = clause[start:end].split(maxsplit=1)
