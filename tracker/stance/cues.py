@@ -373,8 +373,9 @@ class Lexicon:
             if k_end > start or other.stance == group.stance or self._negated(
                     _last_words(clause[k_end:start], self.negation_window)):
                 continue
-            if other.stance == "conditional" and self.negative(_last_words(clause[k_start:k_end], 8)):
-                return True
+            own_words = [w.lower().replace("’", "'") for w in _WORD.findall(clause[k_start:k_end])]
+            if other.stance == "conditional" and self.negative(own_words):
+                return True  # "has not decided": the negation is inside the cue
             if other.negatable and self._negated(_last_words(clause[:k_start], self.negation_window)):
                 return True
         return False
