@@ -80,8 +80,8 @@ class TopicMatcher:
         return self.topic.id
 
     def anchor_spans(self, sentence: str, context: list[str]) -> list[tuple[int, int, str]]:
-        """(start, end, contrary) of the anchors that count in this sentence; contrary is "" for
-        the topic itself, else "contrary" or "giving_up" (true either way)."""
+        """(start, end, kind) of the anchors that count in this sentence; kind is "" for the topic
+        itself, else "contrary" or "giving_up" (so it is true for the topic's opposite)."""
         spans = self.topic.find_anchors(sentence)
         if not spans:
             return []

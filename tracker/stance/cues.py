@@ -335,11 +335,7 @@ class Lexicon:
             kept = [k for k in kept if not (k[2].stance == "conditional" and _within(k[0], k[1], details))]
         hits = []
         for start, end, group in kept:
-            # a colon or a semicolon ends the scope of a negation or a hedge: "Portugal has not
-            # changed: Ukraine's future is in the alliance"
-            head = clause[:start]
-            before = _last_words(head[max(head.rfind(":"), head.rfind(";")) + 1:],
-                                 max(self.negation_window, self.hedge_window))
+            before = _last_words(_in_scope(clause[:start]), max(self.negation_window, self.hedge_window))
             # a cue that opens with its own negation ("keine Soldaten", "no troops") is not negated
             # again by the one of a cue listed before it ("keine Bodentruppen, keine Soldaten")
             own = clause[start:end].split(maxsplit=1)
@@ -370,13 +366,12 @@ class Lexicon:
         ("would not send or deploy"); a refusal word is the refusal of what follows it ("refusal
         to join")."""
         for k_start, k_end, other in kept:
-            if k_end > start or other.stance == group.stance or self._negated(
-                    _last_words(clause[k_end:start], self.negation_window)):
+            if k_end > start or other.stance == group.stance or self.negated_before(clause[k_end:start]):
                 continue
             own_words = [w.lower().replace("’", "'") for w in _WORD.findall(clause[k_start:k_end])]
             if other.stance == "conditional" and self.negative(own_words):
                 return True  # "has not decided": the negation is inside the cue
-            if other.negatable and self._negated(_last_words(clause[:k_start], self.negation_window)):
+            if other.negatable and self.negated_before(clause[:k_start]):
                 return True
         return False
 
@@ -385,7 +380,7 @@ class Lexicon:
 
     def negated_before(self, text: str) -> bool:
         """Do the last words of `text` negate what follows it ("urged the alliance not to | abandon")?"""
-        return self._negated(_last_words(text, self.negation_window))
+        return self._negated(_last_words(_in_scope(text), self.negation_window))
 
     def negative(self, words: list[str]) -> bool:
         """Is one of these (lower-case) words a negation ("not", "never", "won't")?"""
@@ -480,6 +475,12 @@ def holders_phrases(values: list[str]) -> re.Pattern[str]:
 
 
 _WORD = re.compile(r"[\w'’-]+")
+
+
+def _in_scope(text: str) -> str:
+    """What a negation or a hedge in `text` can reach forward from: a colon or a semicolon ends its
+    scope ("Portugal has not changed: Ukraine's future is in the alliance")."""
+    return text[max(text.rfind(":"), text.rfind(";")) + 1:]
 
 
 def _last_words(text: str, n: int) -> list[str]:
