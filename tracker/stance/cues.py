@@ -19,6 +19,7 @@ from typing import Any
 from tracker.datafile import load_cached, read_toml
 from tracker.errors import ConfigError
 from tracker.models import STANCES
+from tracker.stance.phraseindex import alternation
 
 DEFAULT_LEXICON = Path(__file__).with_name("cues.toml")
 
@@ -73,11 +74,11 @@ def compile_phrases(phrases: list[str], where: str, *, flags: int = re.IGNORECAS
     if not phrases:
         return re.compile(r"(?!x)x")
     try:
-        body = "|".join(compile_phrase(p) for p in sorted(phrases, key=len, reverse=True))
+        alternatives = [compile_phrase(p) for p in sorted(phrases, key=len, reverse=True)]
         # an apostrophe inside a word ("Germany's", "won't", "l'envoi") joins it; a single quotation
         # mark around the phrase does not ("called it 'highly inappropriate'")
         start = r"(?<![\w-])(?:(?<!\w['’])" + _after_elision(elided) + ")" if elided else r"(?<![\w-])(?<!\w['’])"
-        return re.compile(start + r"(?:" + body + r")(?![\w]|['’]\w)", flags)
+        return re.compile(start + alternation(alternatives, flags) + r"(?![\w]|['’]\w)", flags)
     except re.error as exc:
         raise ConfigError(f"{where}: a phrase does not compile ({exc}); check the phrase syntax at the top of the file") from None
 
@@ -147,6 +148,7 @@ class Lexicon:
         self.elided = tuple(str(w).lower() for w in language.get("elision", []))
         phrases = functools.partial(compile_phrases, elided=self.elided)
         self.groups: list[CueGroup] = []
+        every_cue: list[str] = []
         for number, item in enumerate(_list(data, "cue", name), start=1):
             where = f"{name}: [[cue]] #{number}"
             stance = item.get("stance")
@@ -162,8 +164,11 @@ class Lexicon:
                 only_when_scoped=bool(item.get("only_when_scoped", False)),
                 pattern=phrases(_strings(item, "phrases", where), where),
             ))
+            every_cue += item["phrases"]
         if not self.groups:
             raise ConfigError(f"{name}: no [[cue]] tables; add at least one with stance, weight and phrases")
+        # one scan tells the many clauses without a cue from the others
+        self.any_cue = phrases(every_cue, f"{name}: [[cue]]")
         negation = data.get("negation", {})
         self.negators = _words(negation.get("words", []))
         self.negation_window = int(negation.get("window", 3))
@@ -318,6 +323,8 @@ class Lexicon:
 
     def find_cues(self, clause: str) -> list[CueHit]:
         """Stance cues in a clause, strongest-first overlaps removed, with scope applied."""
+        if self.any_cue.search(clause) is None:
+            return []
         raw: list[tuple[int, int, CueGroup]] = []
         for group in self.groups:
             for m in group.pattern.finditer(clause):

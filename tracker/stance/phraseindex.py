@@ -1,0 +1,107 @@
+"""Long phrase lists that the regex engine can reject fast.
+
+A lexicon group holds up to a few hundred phrases compiled into one
+alternation. Python's regex engine tries every alternative at every character
+of the text: a case-insensitive pattern that opens with a lookbehind gives it
+no first character to skip ahead on. `alternation` groups the alternatives by
+the characters they can start with (read from the parsed regex, so ``re:``
+phrases count too) and puts a one-character lookahead before each group, so
+at a given character the engine tries only the phrases that can start there.
+Matches are the same, in the same order, as the plain alternation's: the
+alternatives keep their order and the ones left out cannot match there.
+"""
+
+from __future__ import annotations
+
+import re
+
+try:  # the parser behind `re`; private, so a Python without it keeps the plain alternation
+    from re import _constants as _c, _parser as _sre_parse
+except ImportError:  # pragma: no cover - Python < 3.11
+    _c = _sre_parse = None
+
+# Below this many alternatives the plain alternation is as fast.
+MIN_ALTERNATIVES = 12
+_MAX_RANGE = 64  # a character class wider than this ("[a-z]", "\\w") is "any character"
+
+
+def alternation(alternatives: list[str], flags: int) -> str:
+    """`(?:alt1|alt2|...)`, with the alternatives grouped behind a lookahead on their first
+    character when there are enough of them and each starts with a known character."""
+    plain = "(?:" + "|".join(alternatives) + ")"
+    if len(alternatives) < MIN_ALTERNATIVES or _sre_parse is None:
+        return plain
+    firsts = [_first_chars(alternative, flags) for alternative in alternatives]
+    if any(chars is None for chars in firsts) or len(set(firsts)) == 1:
+        return plain
+    by_char: dict[str, list[str]] = {}
+    for alternative, chars in zip(alternatives, firsts):  # in order: the first alternative that matches wins
+        for char in chars:
+            by_char.setdefault(char, []).append(alternative)
+    # the lookahead's class takes the pattern's flags: under IGNORECASE it folds case as a literal does
+    return "(?:" + "|".join(
+        f"(?=[{re.escape(char)}])(?:{'|'.join(group)})" for char, group in by_char.items()
+    ) + ")"
+
+
+def _first_chars(regex: str, flags: int) -> frozenset[str] | None:
+    """The lower-case characters a match of `regex` can start with; None when any can (or it
+    can match nothing)."""
+    try:
+        parsed = _sre_parse.parse(regex, flags)
+    except Exception:  # noqa: BLE001 - analysis only: fall back to the plain pattern
+        return None
+    chars, nullable = _first_of_sequence(list(parsed))
+    if chars is None or nullable or not chars:
+        return None
+    if flags & re.IGNORECASE:
+        chars = {c.lower() for c in chars}
+    return frozenset(chars)
+
+
+def _first_of_sequence(items) -> tuple[set[str] | None, bool]:
+    found: set[str] = set()
+    for op, av in items:
+        chars, nullable = _first_of_item(op, av)
+        if chars is None:
+            return None, False
+        found |= chars
+        if not nullable:
+            return found, False
+    return found, True
+
+
+def _first_of_item(op, av) -> tuple[set[str] | None, bool]:
+    if op in (_c.AT, _c.ASSERT, _c.ASSERT_NOT):
+        return set(), True  # zero width: the next item starts the match
+    if op is _c.LITERAL:
+        return {chr(av)}, False
+    if op is _c.IN:
+        chars: set[str] = set()
+        for set_op, set_av in av:
+            if set_op is _c.LITERAL:
+                chars.add(chr(set_av))
+            elif set_op is _c.RANGE and set_av[1] - set_av[0] < _MAX_RANGE:
+                for code in range(set_av[0], set_av[1] + 1):
+                    chars.add(chr(code))
+            else:
+                return None, False
+        return chars, False
+    if op is _c.BRANCH:
+        found: set[str] = set()
+        any_nullable = False
+        for branch in av[1]:
+            chars, nullable = _first_of_sequence(list(branch))
+            if chars is None:
+                return None, False
+            found |= chars
+            any_nullable = any_nullable or nullable
+        return found, any_nullable
+    if op is _c.SUBPATTERN:
+        return _first_of_sequence(list(av[-1]))
+    if op in (_c.MAX_REPEAT, _c.MIN_REPEAT) or op is getattr(_c, "POSSESSIVE_REPEAT", None):
+        chars, nullable = _first_of_sequence(list(av[2]))
+        return chars, nullable or av[0] == 0
+    if op is getattr(_c, "ATOMIC_GROUP", None):
+        return _first_of_sequence(list(av))
+    return None, False
