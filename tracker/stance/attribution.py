@@ -69,7 +69,7 @@ _RELATIVE = re.compile(r",\s+(?:who|which)\s+(?!\w+\s+(?:said|says|told|added|st
 _THAT_BEFORE = re.compile(r"\b(?:that|whether)\s+(?:the\s+)?$", re.IGNORECASE)
 
 
-def _unnamed_subject(s: str, start: int, cue: int) -> bool:
+def unnamed_subject(s: str, start: int, cue: int) -> bool:
     """Does an unnamed group open a clause between `start` and the cue? The cue may be the
     group's own verb ("Several members are considering": the cue starts at "are")."""
     if any(m.start() < cue for m in _SAID_OF_GROUP.finditer(s, start, min(len(s), cue + 12))):
@@ -231,7 +231,7 @@ def governing_holders(holders: list[Holder], s: str, cue: int, lexicon: Lexicon,
         holders = [h for h in holders if h not in objects]
     before = [h for h in holders if h.start < cue and not _in_closed_relative(s, h, cue, lexicon)
               and not _related(s, h.end, lexicon)]
-    if not before and _unnamed_subject(s, max(0, cue - 120), cue):
+    if not before and unnamed_subject(s, max(0, cue - 120), cue):
         return [], False  # "Several NATO members are considering sending soldiers, Fico said": not Slovakia's
     if not before:  # the subject of a later "that" clause holds that clause, not the cue before it;
         # an owner named after the cue is its object ("distance themselves from Macron's suggestion")
@@ -244,7 +244,7 @@ def governing_holders(holders: list[Holder], s: str, cue: int, lexicon: Lexicon,
     relative = _RELATIVE.search(s, nearest.end, cue)
     if relative and not _joined(s[nearest.end:relative.start()], lexicon):
         return [], False  # "Trump said it would be a U-turn from the Russians, who have insisted ...": theirs
-    if _INNER_SUBJECT.search(s, nearest.end, cue) or _unnamed_subject(s, nearest.end, cue):
+    if _INNER_SUBJECT.search(s, nearest.end, cue) or unnamed_subject(s, nearest.end, cue):
         return [], False  # "Macron refused to specify which countries would send troops": theirs, unnamed
     kept, reported = [nearest], False
     for h in sorted(before, key=lambda h: -h.start):

@@ -24,7 +24,8 @@ from tracker.stance.actors import Mention, Official
 from tracker.stance.attribution import (REPORTING, TIME_PREPOSITIONS, TITLE_WORDS, WORD, Holder, QuoteSpeaker,
                                          attribution_text, closing_role, closing_speaker, document_issuer, document_name,
                                          document_speaks, governing_holders, on_record, opens_quotation,
-                                         opens_with_unnamed_source, pundit_reports, quote_speaker, says, wills)
+                                         opens_with_unnamed_source, pundit_reports, quote_speaker, says, unnamed_subject,
+                                         wills)
 from tracker.stance.classifier import ClauseInput, StanceClassifier, StanceDecision
 from tracker.stance.cues import Lexicon, compile_phrases, estimate_said_at
 from tracker.stance.sentences import PREDICATE, split_clauses, split_sentences
@@ -266,8 +267,16 @@ def extract_claims(
                     continue
                 reported = False  # said of them by someone else: no speaker of their own
                 if decision.cue_start is not None:
+                    named_after = pronoun_speaker is not None and opens_quotation(s) \
+                        and offset + decision.cue_start < pronoun_speaker.start \
+                        and all(h.start > pronoun_speaker.start for h in t_holders) \
+                        and not unnamed_subject(s, 0, offset + decision.cue_start)
                     t_holders, reported = governing_holders(t_holders, s, offset + decision.cue_start, lexicon,
                                                             decision.stance)
+                    if not t_holders and not reported and named_after:
+                        # '"We do not plan to send soldiers," he said, arguing that Poland's part would be
+                        # logistics': the names after the quotation hold their own clause; the words are his
+                        t_holders = [pronoun_speaker]
                 if reported and _speculates(s, t_holders, offset + decision.cue_start, lexicon):
                     continue  # "Simonyte said that Moscow would consider this a provocation": a guess
                 if decision.cue_start is not None and _background(s, offset + decision.cue_start,
