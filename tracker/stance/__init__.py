@@ -6,7 +6,8 @@
 
 ``find_claims`` is the one entry point; the modules behind it are
 ``language`` (which language a text is in), ``sentences`` (splitting),
-``cues`` (the lexicon in cues.toml, and one per language in languages/),
+``cues`` (the lexicon in cues.toml, and one per language in languages/;
+``phraseindex`` groups its long phrase lists by first character for speed),
 ``claims`` (holders, anchors, scope), ``attribution`` (which holder a cue
 belongs to, who is on record) and ``classifier`` (the pluggable stance decision).
 """
