@@ -267,13 +267,13 @@ def extract_claims(
                     continue
                 reported = False  # said of them by someone else: no speaker of their own
                 if decision.cue_start is not None:
-                    named_after = pronoun_speaker is not None and opens_quotation(s) \
+                    names_follow_quote = pronoun_speaker is not None and opens_quotation(s) \
                         and offset + decision.cue_start < pronoun_speaker.start \
                         and all(h.start > pronoun_speaker.start for h in t_holders) \
                         and not unnamed_subject(s, 0, offset + decision.cue_start)
                     t_holders, reported = governing_holders(t_holders, s, offset + decision.cue_start, lexicon,
                                                             decision.stance)
-                    if not t_holders and not reported and named_after:
+                    if not t_holders and not reported and names_follow_quote:
                         # '"We do not plan to send soldiers," he said, arguing that Poland's part would be
                         # logistics': the names after the quotation hold their own clause; the words are his
                         t_holders = [pronoun_speaker]
