@@ -267,15 +267,11 @@ def extract_claims(
                     continue
                 reported = False  # said of them by someone else: no speaker of their own
                 if decision.cue_start is not None:
-                    names_follow_quote = pronoun_speaker is not None and opens_quotation(s) \
-                        and offset + decision.cue_start < pronoun_speaker.start \
-                        and all(h.start > pronoun_speaker.start for h in t_holders) \
-                        and not unnamed_subject(s, 0, offset + decision.cue_start)
-                    t_holders, reported = governing_holders(t_holders, s, offset + decision.cue_start, lexicon,
+                    named = t_holders
+                    t_holders, reported = governing_holders(named, s, offset + decision.cue_start, lexicon,
                                                             decision.stance)
-                    if not t_holders and not reported and names_follow_quote:
-                        # '"We do not plan to send soldiers," he said, arguing that Poland's part would be
-                        # logistics': the names after the quotation hold their own clause; the words are his
+                    if not t_holders and not reported \
+                            and _quoted_before_names(s, offset + decision.cue_start, pronoun_speaker, named):
                         t_holders = [pronoun_speaker]
                 if reported and _speculates(s, t_holders, offset + decision.cue_start, lexicon):
                     continue  # "Simonyte said that Moscow would consider this a provocation": a guess
@@ -426,6 +422,15 @@ def _pronoun_attribution(s: str, lexicon: Lexicon) -> tuple[re.Match, re.Match] 
         if verb and verb.group(1).lower() in lexicon.reporting:
             return close, pronoun
     return None
+
+
+def _quoted_before_names(s: str, cue: int, pronoun: Holder | None, named: list[Holder]) -> bool:
+    """Is the cue inside a quotation that opens the sentence and that '..." he said' closes, with
+    every name coming after it ('"We do not plan to send soldiers," he said, arguing that Poland's
+    part would be logistics')? The names hold their own clause; the quoted words are the speaker's,
+    unless they report what unnamed others do ("a number of member states are considering ...")."""
+    return pronoun is not None and opens_quotation(s) and cue < pronoun.start \
+        and all(h.start > pronoun.start for h in named) and not unnamed_subject(s, 0, cue)
 
 
 def _closing_pronoun(s: str, state: _DocState, lexicon: Lexicon) -> Holder | None:

@@ -375,8 +375,7 @@ class Lexicon:
         for k_start, k_end, other in kept:
             if k_end > start or other.stance == group.stance or self.negated_before(clause[k_end:start]):
                 continue
-            own_words = [w.lower().replace("’", "'") for w in _WORD.findall(clause[k_start:k_end])]
-            if other.stance == "conditional" and self.negative(own_words):
+            if other.stance == "conditional" and self.negative(_words_of(clause[k_start:k_end])):
                 return True  # "has not decided": the negation is inside the cue
             if other.negatable and self.negated_before(clause[:k_start]):
                 return True
@@ -490,10 +489,13 @@ def _in_scope(text: str) -> str:
     return text[max(text.rfind(":"), text.rfind(";")) + 1:]
 
 
+def _words_of(text: str) -> list[str]:
+    """The words of `text`, lower-case, with typographic apostrophes made plain ("won't")."""
+    return [w.lower().replace("’", "'") for w in _WORD.findall(text)]
+
+
 def _last_words(text: str, n: int) -> list[str]:
-    tail = text[-80:]
-    words = [w.lower().replace("’", "'") for w in _WORD.findall(tail)]
-    return words[-n:] if n else []
+    return _words_of(text[-80:])[-n:] if n else []
 
 
 def _list(data: dict[str, Any], key: str, name: str) -> list[dict[str, Any]]:

@@ -13,6 +13,7 @@ alternatives keep their order and the ones left out cannot match there.
 
 from __future__ import annotations
 
+import functools
 import re
 
 try:  # the parser behind `re`; private, so a Python without it keeps the plain alternation
@@ -44,6 +45,7 @@ def alternation(alternatives: list[str], flags: int) -> str:
     ) + ")"
 
 
+@functools.lru_cache(maxsize=None)  # the same phrases come again in the lexicon's all-cues pattern
 def _first_chars(regex: str, flags: int) -> frozenset[str] | None:
     """The lower-case characters a match of `regex` can start with; None when any can (or it
     can match nothing)."""
