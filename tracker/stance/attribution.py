@@ -366,9 +366,20 @@ def closing_speaker(s: str, holders: list[Holder]) -> Holder | None:
     """The speaker of a sentence that ends with "..., X said (on Monday)."."""
     for h in reversed(holders):
         verb = REPORTING.match(s[h.end:])
-        if verb and len(s) - h.end - verb.end() <= 30 and not any(o.start > h.start for o in holders):
+        if verb is None:
+            continue
+        # '..., Nauseda said, adding that the Baltic states ...': what the participle adds is a clause
+        # of its own, and the names in it do not speak
+        said_end = h.end + verb.end()
+        added = _ADDING.search(s, said_end)
+        end = added.start() if added is not None else len(s)
+        if end - said_end <= 30 and not any(h.start < o.start < end for o in holders):
             return h
     return None
+
+
+_ADDING = re.compile(r",\s+(?:adding|saying|noting|arguing|stressing|insisting|warning|calling|citing|pointing|"
+                     r"referring|describing|urging|explaining|suggesting|acknowledging|underlining|emphasi[sz]ing)\b")
 
 
 def on_record(holders: list[Holder], c_text: str, s: str, lexicon: Lexicon, *, start: int = 0,

@@ -169,6 +169,8 @@ def extract_claims(
             if subject is not None:
                 state.last_person = subject
             continue
+        dated: list = []  # the sentence's time cue and date, found once a claim needs them
+        mentions = _then_officials(s, mentions, gazetteer, _dated(dated, s, published, lexicon)[1], published)
         holders, persons = _analyse_mentions(s, mentions, lexicon)
         persons = _learn_officials(s, mentions, persons, lexicon, state)
         if _asks(s):  # "Will Germany send troops to Ukraine?": the writer asks; nobody takes a stance
@@ -176,7 +178,6 @@ def extract_claims(
             if subject is not None:
                 state.last_person = subject
             continue
-        dated: list = []  # the sentence's time cue and date, found once a claim needs them
         seen: set[tuple[str, str, str]] = set()
         clauses = split_clauses(s, lexicon.clause_splitter, lexicon.fronted, lexicon.new_subject)
         pronoun_speaker = _closing_pronoun(s, state, lexicon)  # '..." he said': the last person named
@@ -507,6 +508,26 @@ def _closing_attribution(tail: str, lexicon: Lexicon) -> bool:
     if m is None or len(tail) - m.end() > 120:
         return False
     return any(w.lower() in lexicon.reporting for w in re.findall(r"[\w'’-]+", tail[m.end():]))
+
+
+_THEN_DAYS = 60
+
+
+def _then_officials(s: str, mentions: list, gazetteer, said_at: str | None, published: date | None) -> list:
+    """The mentions of a sentence that the text places well before the article, with the officials
+    who held office then ("A year ago, Rishi Sunak's government said ..." in 2025: Sunak speaks for
+    the UK). Names the article's date resolves keep that reading."""
+    if said_at is None or published is None:
+        return mentions
+    then = date.fromisoformat(said_at[:10])
+    if (published - then).days < _THEN_DAYS:
+        return mentions
+    then_held = [m for m in gazetteer.find_mentions(s, on=then) if m.via == "official" and m.codes]
+    if not then_held:
+        return mentions
+    kept = [o for o in mentions if o.codes or not any(o.start < m.end and m.start < o.end for m in then_held)]
+    extra = [m for m in then_held if not any(o.start < m.end and m.start < o.end for o in kept)]
+    return sorted(kept + extra, key=lambda m: m.start) if extra else mentions
 
 
 def _dated(dated: list, s: str, published: date | None, lexicon: Lexicon) -> tuple[str | None, str | None]:
