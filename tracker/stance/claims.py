@@ -170,7 +170,7 @@ def extract_claims(
                 state.last_person = subject
             continue
         dated: list = []  # the sentence's time cue and date, found once a claim needs them
-        mentions = _then_officials(s, mentions, gazetteer, _dated(dated, s, published, lexicon)[1], published)
+        mentions = _then_officials(s, mentions, gazetteer, dated, published, lexicon)
         holders, persons = _analyse_mentions(s, mentions, lexicon)
         persons = _learn_officials(s, mentions, persons, lexicon, state)
         if _asks(s):  # "Will Germany send troops to Ukraine?": the writer asks; nobody takes a stance
@@ -513,21 +513,19 @@ def _closing_attribution(tail: str, lexicon: Lexicon) -> bool:
 _THEN_DAYS = 60
 
 
-def _then_officials(s: str, mentions: list, gazetteer, said_at: str | None, published: date | None) -> list:
+def _then_officials(s: str, mentions: list, gazetteer, dated: list, published: date | None, lexicon: Lexicon) -> list:
     """The mentions of a sentence that the text places well before the article, with the officials
     who held office then ("A year ago, Rishi Sunak's government said ..." in 2025: Sunak speaks for
-    the UK). Names the article's date resolves keep that reading."""
-    if said_at is None or published is None:
+    the UK). The gazetteer finds the same names on any date; only a name that speaks for no actor
+    on the article's date can read differently then."""
+    if published is None or not any(m.via == "official" and not m.codes for m in mentions):
         return mentions
-    then = date.fromisoformat(said_at[:10])
+    said_at = _dated(dated, s, published, lexicon)[1]
+    then = date.fromisoformat(said_at[:10]) if said_at else published
     if (published - then).days < _THEN_DAYS:
         return mentions
-    then_held = [m for m in gazetteer.find_mentions(s, on=then) if m.via == "official" and m.codes]
-    if not then_held:
-        return mentions
-    kept = [o for o in mentions if o.codes or not any(o.start < m.end and m.start < o.end for m in then_held)]
-    extra = [m for m in then_held if not any(o.start < m.end and m.start < o.end for o in kept)]
-    return sorted(kept + extra, key=lambda m: m.start) if extra else mentions
+    held = {(m.start, m.end): m for m in gazetteer.find_mentions(s, on=then) if m.via == "official" and m.codes}
+    return [held.get((m.start, m.end), m) if m.via == "official" and not m.codes else m for m in mentions]
 
 
 def _dated(dated: list, s: str, published: date | None, lexicon: Lexicon) -> tuple[str | None, str | None]:

@@ -62,9 +62,8 @@ class RuleClassifier:
     def classify(self, clause: ClauseInput) -> StanceDecision | None:
         hits = self.lexicon.find_cues(clause.text)
         first_holder = min((start for start, _ in clause.holders), default=0)
-        opened = _quote_open_before(clause.sentence, clause.text)
         hits = [h for h in hits if not (h.needs_holder_before and h.start < first_holder
-                                        and not _quoted_before(clause.text, h, first_holder, opened))
+                                        and not _quoted_before(clause, h, first_holder))
                 and not _inside(h, clause.holders) and not _other_subject(clause.text, h, first_holder)
                 and not _owned_by_another(clause.text, h, clause.holders)
                 and not _said_by_another(clause.text, h, clause.holders, self.lexicon)
@@ -147,13 +146,15 @@ _OPEN_QUOTE = re.compile(r"[\"“„«‘]")
 _CLOSE_QUOTE = re.compile(r"[\"”»’]")
 
 
-def _quoted_before(text: str, hit: CueHit, first_holder: int, opened: bool = False) -> bool:
+def _quoted_before(clause: ClauseInput, hit: CueHit, first_holder: int) -> bool:
     """Is the cue inside a quotation that closes before its speaker is named ('"I will never
-    support it," Fico said')? The speaker's own words: the holder comes first in meaning.
-    `opened`: the quotation opened in a clause before this one ('"As long as I am prime
-    minister, I will never support it," he said')."""
-    return (opened or _OPEN_QUOTE.search(text, 0, hit.start) is not None) and \
-        _CLOSE_QUOTE.search(text, hit.end, first_holder) is not None
+    support it," Fico said')? The speaker's own words: the holder comes first in meaning. The
+    quotation may have opened in a clause before this one ('"As long as I am prime minister,
+    I will never support it," he said')."""
+    if _CLOSE_QUOTE.search(clause.text, hit.end, first_holder) is None:
+        return False
+    return _OPEN_QUOTE.search(clause.text, 0, hit.start) is not None or _quote_open_before(clause.sentence,
+                                                                                          clause.text)
 
 
 def _quote_open_before(sentence: str, text: str) -> bool:
