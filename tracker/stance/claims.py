@@ -191,6 +191,7 @@ def extract_claims(
         previous: list[Holder] = []  # the holders of the clause before, in this sentence
         first = len(claims)  # this sentence's claims start here
         timed: set[int] = set()  # ids of its conditional claims that only say "premature"
+        meanwhile: set[int] = set()  # ids of its refusals only for as long as the fighting goes on
         for clause in clauses:
             c_text = clause.text
             offset = clause.start
@@ -324,6 +325,8 @@ def extract_claims(
                         if said == "conditional" and lexicon.timing is not None \
                                 and lexicon.timing.search(decision.cue or ""):
                             timed.add(id(claims[-1]))
+                        if said == "oppose" and lexicon.meanwhile is not None and lexicon.meanwhile.search(c_text):
+                            meanwhile.add(id(claims[-1]))
             if c_holders:
                 # "the prime minister" after "Meloni poured cold water on Macron's plan" is Meloni: an
                 # owner is what the clause is about, its subject is who acts
@@ -334,6 +337,9 @@ def extract_claims(
         if timed:  # "highly inappropriate ..., adding that it was completely premature": one refusal
             refused = {(c.actor, c.topic) for c in claims[first:] if c.stance == "oppose"}
             claims[first:] = [c for c in claims[first:] if not (id(c) in timed and (c.actor, c.topic) in refused)]
+        if meanwhile:  # "ready to deploy once a peace deal is signed, but no soldiers while the fighting continues"
+            ready = {(c.actor, c.topic) for c in claims[first:] if c.stance == "support"}
+            claims[first:] = [c for c in claims[first:] if not (id(c) in meanwhile and (c.actor, c.topic) in ready)]
         for topic in topics:
             if live[topic.id]:
                 state.topic_anchor_sentence[topic.id] = sentence.index

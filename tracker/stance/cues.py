@@ -183,6 +183,8 @@ class Lexicon:
         self.timing = phrases(timing, f"{name}: [timing]") if timing else None
         always = data.get("timing", {}).get("always", [])
         self.always = phrases(always, f"{name}: [timing] always") if always else None
+        meanwhile = data.get("timing", {}).get("meanwhile", [])
+        self.meanwhile = phrases(meanwhile, f"{name}: [timing] meanwhile") if meanwhile else None
         hedge = data.get("hedge", {})
         self.hedges = _words(hedge.get("words", []))
         self.hedge_window = int(hedge.get("window", 2))
