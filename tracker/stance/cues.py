@@ -19,7 +19,7 @@ from typing import Any
 from tracker.datafile import load_cached, read_toml
 from tracker.errors import ConfigError
 from tracker.models import STANCES
-from tracker.stance.phraseindex import alternation
+from tracker.stance.phraseindex import alternation, guarded
 
 DEFAULT_LEXICON = Path(__file__).with_name("cues.toml")
 
@@ -120,6 +120,24 @@ _REPORTING_WORDS = ["said", "says", "told", "tells", "added", "stated", "argued"
                     "believes", "thinks", "suggested", "insisted", "warned", "claimed"]
 
 
+def _matches_at(pattern: re.Pattern[str], text: str, starts: list[int]) -> list[re.Match[str]]:
+    """What `pattern.finditer(text)` finds, for a pattern whose matches can only start at `starts`
+    (ascending): it is tried there alone instead of at every character."""
+    found: list[re.Match[str]] = []
+    end = 0
+    for start in starts:
+        if start < end:
+            continue  # inside the match before: finditer goes on after it
+        m = pattern.match(text, start)
+        if m is None:
+            continue
+        if m.end() == start:
+            return list(pattern.finditer(text))  # an empty match: finditer's own rule for what follows it
+        found.append(m)
+        end = m.end()
+    return found
+
+
 def _within(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
     return any(a <= start and end <= b for a, b in spans)
 
@@ -169,6 +187,8 @@ class Lexicon:
             raise ConfigError(f"{name}: no [[cue]] tables; add at least one with stance, weight and phrases")
         # one scan tells the many clauses without a cue from the others
         self.any_cue = phrases(every_cue, f"{name}: [[cue]]")
+        # ...and finds every place a cue may start: a group's cues start only where one of all the cues does
+        self._cue_starts = re.compile(f"(?={self.any_cue.pattern})", self.any_cue.flags)
         negation = data.get("negation", {})
         self.negators = _words(negation.get("words", []))
         self.negation_window = int(negation.get("window", 3))
@@ -195,7 +215,8 @@ class Lexicon:
         self.details = phrases(details, f"{name}: [condition] details") if details else None
         try:
             self.clause_splitter = re.compile(
-                "|".join(f"(?:{p})" for p in data.get("clauses", {}).get("patterns", [])) or r"(?!x)x",
+                guarded("|".join(f"(?:{p})" for p in data.get("clauses", {}).get("patterns", [])) or r"(?!x)x",
+                        re.IGNORECASE),
                 re.IGNORECASE,
             )
         except re.error as exc:
@@ -323,11 +344,17 @@ class Lexicon:
 
     def find_cues(self, clause: str) -> list[CueHit]:
         """Stance cues in a clause, strongest-first overlaps removed, with scope applied."""
-        if self.any_cue.search(clause) is None:
-            return []
+        return list(self._cues_in(clause))
+
+    # A clause is classified once per topic, and the cues depend on its text alone.
+    @functools.lru_cache(maxsize=1024)
+    def _cues_in(self, clause: str) -> tuple[CueHit, ...]:
+        starts = [m.start() for m in self._cue_starts.finditer(clause)]
+        if not starts:
+            return ()
         raw: list[tuple[int, int, CueGroup]] = []
         for group in self.groups:
-            for m in group.pattern.finditer(clause):
+            for m in _matches_at(group.pattern, clause, starts):
                 raw.append((m.start(), m.end(), group))
         # A stronger (then longer) cue hides the cues overlapping it ("no plans to send" hides "send").
         raw.sort(key=lambda r: (-r[2].weight, -(r[1] - r[0])))
@@ -364,7 +391,7 @@ class Lexicon:
                 continue
             hits.append(CueHit(start, end, clause[start:end], stance, group.weight, negated, hedged,
                                group.stance, group.needs_holder_before))
-        return hits
+        return tuple(hits)
 
     def _negation_taken(self, clause: str, start: int, group: CueGroup,
                         kept: list[tuple[int, int, CueGroup]]) -> bool:

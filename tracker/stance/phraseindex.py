@@ -45,6 +45,24 @@ def alternation(alternatives: list[str], flags: int) -> str:
     ) + ")"
 
 
+def guarded(regex: str, flags: int) -> str:
+    """`regex` behind a lookahead on the characters its matches can start with (letters, and
+    classes such as \\s), so that a scan passes over the other characters at once; `regex` as it
+    is when any character can start a match. The matches are the same."""
+    if _sre_parse is None:
+        return regex
+    try:
+        parsed = _sre_parse.parse(regex, flags)
+    except Exception:  # noqa: BLE001 - analysis only: fall back to the plain pattern
+        return regex
+    starts, nullable = _first_of_sequence(list(parsed), flags, classes=True)
+    if starts is None or nullable or not starts:
+        return regex
+    # a single character is escaped; a class (\\s, a range) is written as it is
+    members = "".join(re.escape(x) if len(x) == 1 else x for x in sorted(starts))
+    return f"(?=[{members}])(?:{regex})"
+
+
 @functools.lru_cache(maxsize=None)  # the same phrases come again in the lexicon's all-cues pattern
 def _first_chars(regex: str, flags: int) -> frozenset[str] | None:
     """The lower-case characters a match of `regex` can start with; None when any can (or it
@@ -53,7 +71,7 @@ def _first_chars(regex: str, flags: int) -> frozenset[str] | None:
         parsed = _sre_parse.parse(regex, flags)
     except Exception:  # noqa: BLE001 - analysis only: fall back to the plain pattern
         return None
-    chars, nullable = _first_of_sequence(list(parsed))
+    chars, nullable = _first_of_sequence(list(parsed), flags)
     if chars is None or nullable or not chars:
         return None
     if flags & re.IGNORECASE:
@@ -61,10 +79,12 @@ def _first_chars(regex: str, flags: int) -> frozenset[str] | None:
     return frozenset(chars)
 
 
-def _first_of_sequence(items) -> tuple[set[str] | None, bool]:
+def _first_of_sequence(items, flags: int, classes: bool = False) -> tuple[set[str] | None, bool]:
+    """The characters a match of `items` can start with, and whether it can match nothing. With
+    `classes`, a character class (\\s, \\w, a wide range) may be one of them, written as regex."""
     found: set[str] = set()
     for op, av in items:
-        chars, nullable = _first_of_item(op, av)
+        chars, nullable = _first_of_item(op, av, flags, classes)
         if chars is None:
             return None, False
         found |= chars
@@ -73,7 +93,11 @@ def _first_of_sequence(items) -> tuple[set[str] | None, bool]:
     return found, True
 
 
-def _first_of_item(op, av) -> tuple[set[str] | None, bool]:
+_CATEGORIES = {"CATEGORY_SPACE": r"\s", "CATEGORY_NOT_SPACE": r"\S", "CATEGORY_DIGIT": r"\d",
+               "CATEGORY_NOT_DIGIT": r"\D", "CATEGORY_WORD": r"\w", "CATEGORY_NOT_WORD": r"\W"}
+
+
+def _first_of_item(op, av, flags: int, classes: bool) -> tuple[set[str] | None, bool]:
     if op in (_c.AT, _c.ASSERT, _c.ASSERT_NOT):
         return set(), True  # zero width: the next item starts the match
     if op is _c.LITERAL:
@@ -86,6 +110,10 @@ def _first_of_item(op, av) -> tuple[set[str] | None, bool]:
             elif set_op is _c.RANGE and set_av[1] - set_av[0] < _MAX_RANGE:
                 for code in range(set_av[0], set_av[1] + 1):
                     chars.add(chr(code))
+            elif set_op is _c.RANGE and classes:
+                chars.add(f"{re.escape(chr(set_av[0]))}-{re.escape(chr(set_av[1]))}")
+            elif set_op is _c.CATEGORY and classes and str(set_av) in _CATEGORIES:
+                chars.add(_CATEGORIES[str(set_av)])
             else:
                 return None, False
         return chars, False
@@ -93,17 +121,19 @@ def _first_of_item(op, av) -> tuple[set[str] | None, bool]:
         found: set[str] = set()
         any_nullable = False
         for branch in av[1]:
-            chars, nullable = _first_of_sequence(list(branch))
+            chars, nullable = _first_of_sequence(list(branch), flags, classes)
             if chars is None:
                 return None, False
             found |= chars
             any_nullable = any_nullable or nullable
         return found, any_nullable
     if op is _c.SUBPATTERN:
-        return _first_of_sequence(list(av[-1]))
+        if av[1] & ~flags & re.IGNORECASE:
+            return None, False  # "(?i:...)" in a pattern that heeds case: a lookahead would not fold it
+        return _first_of_sequence(list(av[-1]), flags, classes)
     if op in (_c.MAX_REPEAT, _c.MIN_REPEAT) or op is getattr(_c, "POSSESSIVE_REPEAT", None):
-        chars, nullable = _first_of_sequence(list(av[2]))
+        chars, nullable = _first_of_sequence(list(av[2]), flags, classes)
         return chars, nullable or av[0] == 0
     if op is getattr(_c, "ATOMIC_GROUP", None):
-        return _first_of_sequence(list(av))
+        return _first_of_sequence(list(av), flags, classes)
     return None, False
