@@ -138,7 +138,7 @@ def _matches_at(pattern: re.Pattern[str], text: str, starts: list[int]) -> list[
     return found
 
 
-def _within(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
+def _within(start: int, end: int, spans: tuple[tuple[int, int], ...] | list[tuple[int, int]]) -> bool:
     return any(a <= start and end <= b for a, b in spans)
 
 
@@ -334,6 +334,9 @@ class Lexicon:
             if kind not in TIME_KINDS:
                 raise ConfigError(f"{where} key 'kind' is {kind!r}; expected one of: {', '.join(TIME_KINDS)}")
             self.time_patterns.append((kind, phrases(_strings(item, "phrases", where), where)))
+        # one scan over every time phrase: most sentences have none, and none of a kind starts before it
+        every_time = [p for item in _list(data, "time", name) for p in item["phrases"]]
+        self.any_time = phrases(every_time, f"{name}: [[time]]") if every_time else None
 
     # --- stance cues -------------------------------------------------------
 
@@ -341,6 +344,11 @@ class Lexicon:
         """`text` with titles that hold office despite a non-speaker word in them ("National
         Security Adviser") written as "official", for the non-speaker checks."""
         return self.official_titles.sub("official", text) if self.official_titles is not None else text
+
+    @functools.lru_cache(maxsize=256)  # asked of each sentence twice: does a document speak it, who issued one
+    def names_document(self, sentence: str) -> bool:
+        """Does the sentence name a document ("declaration", "statement")?"""
+        return self.document_noun is not None and self.document_noun.search(sentence) is not None
 
     def find_cues(self, clause: str) -> list[CueHit]:
         """Stance cues in a clause, strongest-first overlaps removed, with scope applied."""
@@ -423,18 +431,22 @@ class Lexicon:
         spans = self._detail_spans(clause)
         return any(not _within(m.start(), m.end(), spans) for m in self.condition.finditer(clause))
 
-    def _detail_spans(self, clause: str) -> list[tuple[int, int]]:
+    @functools.lru_cache(maxsize=256)  # a clause's cues and its conditions both ask
+    def _detail_spans(self, clause: str) -> tuple[tuple[int, int], ...]:
         """Where a detail of the contribution depends on something ("the size of the contingent
         would depend on the plan"): the contribution itself is not in doubt."""
-        return [m.span() for m in self.details.finditer(clause)] if self.details is not None else []
+        return tuple(m.span() for m in self.details.finditer(clause)) if self.details is not None else ()
 
     # --- time cues ---------------------------------------------------------
 
     def find_time_cue(self, sentence: str) -> TimeCue | None:
         """The most specific time cue in the sentence (a dated one beats 'previously')."""
+        first = self.any_time.search(sentence) if self.any_time is not None else None
+        if first is None:
+            return None
         best: TimeCue | None = None
         for kind, pattern in self.time_patterns:
-            m = pattern.search(sentence)
+            m = pattern.search(sentence, first.start())
             if not m:
                 continue
             text = m.group(0)
