@@ -86,7 +86,7 @@ class TopicMatcher:
         spans = self.topic.find_anchors(sentence)
         if not spans:
             return []
-        tied = self.topic.is_tied(sentence, *context)
+        tied = any(sp.kind != "standalone" for sp in spans) and self.topic.is_tied(sentence, *context)
         return [(sp.start, sp.end, sp.kind if sp.kind in ("contrary", "giving_up") else "")
                 for sp in spans if sp.kind == "standalone" or tied]
 
