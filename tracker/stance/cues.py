@@ -78,7 +78,7 @@ def compile_phrases(phrases: list[str], where: str, *, flags: int = re.IGNORECAS
         # an apostrophe inside a word ("Germany's", "won't", "l'envoi") joins it; a single quotation
         # mark around the phrase does not ("called it 'highly inappropriate'")
         start = r"(?<![\w-])(?:(?<!\w['’])" + _after_elision(elided) + ")" if elided else r"(?<![\w-])(?<!\w['’])"
-        return re.compile(start + alternation(alternatives, flags) + r"(?![\w]|['’]\w)", flags)
+        return re.compile(guarded(start + alternation(alternatives, flags) + r"(?![\w]|['’]\w)", flags), flags)
     except re.error as exc:
         raise ConfigError(f"{where}: a phrase does not compile ({exc}); check the phrase syntax at the top of the file") from None
 
@@ -216,7 +216,7 @@ class Lexicon:
         try:
             self.clause_splitter = re.compile(
                 guarded("|".join(f"(?:{p})" for p in data.get("clauses", {}).get("patterns", [])) or r"(?!x)x",
-                        re.IGNORECASE),
+                        re.IGNORECASE, most=12),
                 re.IGNORECASE,
             )
         except re.error as exc:
@@ -274,7 +274,7 @@ class Lexicon:
         self.document_of = self.document_says = self.document_noun = None
         if documents:
             nouns = "|".join(sorted(documents, key=len, reverse=True))
-            self.document_noun = re.compile(rf"\b(?:{nouns})\b", re.IGNORECASE)
+            self.document_noun = re.compile(guarded(rf"\b(?:{nouns})\b", re.IGNORECASE), re.IGNORECASE)
             self.document_of = re.compile(rf"\b(?:{nouns})\s+(?:of|by|from|issued\s+by|adopted\s+by)\s+(?:the\s+)?$",
                                           re.IGNORECASE)
             self.document_says = re.compile(

@@ -54,18 +54,22 @@ def alternation(alternatives: list[str], flags: int) -> str:
     return "(?:" + "|".join(buckets) + ")"
 
 
-def guarded(regex: str, flags: int) -> str:
+def guarded(regex: str, flags: int, most: int = 6) -> str:
     """`regex` behind a lookahead on the characters its matches can start with (letters, and
-    classes such as \\s), so that a scan passes over the other characters at once; `regex` as it
-    is when any character can start a match. The matches are the same."""
+    classes such as \\s), so that a scan passes over the other characters at once. The matches are
+    the same. `regex` stays as it is when any character can start a match, when more than `most`
+    can (the lookahead would pass nearly everywhere and only cost time), or when it opens with a
+    character of its own (the engine skips ahead to that by itself)."""
     if _sre_parse is None:
         return regex
     try:
         parsed = _sre_parse.parse(regex, flags)
     except Exception:  # noqa: BLE001 - analysis only: fall back to the plain pattern
         return regex
+    if not len(parsed) or parsed[0][0] in (_c.LITERAL, _c.IN):
+        return regex
     starts, nullable = _first_of_sequence(list(parsed), flags, classes=True)
-    if starts is None or nullable or not starts:
+    if starts is None or nullable or not starts or len(starts) > most:
         return regex
     # a single character is escaped; a class (\\s, a range) is written as it is
     members = "".join(re.escape(x) if len(x) == 1 else x for x in sorted(starts))
