@@ -502,7 +502,7 @@ _NAME_WORDS = re.compile(r"(?:[A-Z][\w.’'-]*\s*){1,3}")
 
 def document_issuer(s: str, mentions, lexicon: Lexicon, gazetteer=None, on=None) -> tuple[str, ...] | None:
     """The actor whose document the sentence names ("the final declaration of the NATO summit")."""
-    if lexicon.document_of is None or lexicon.document_noun.search(s) is None:
+    if lexicon.document_of is None or not lexicon.names_document(s):
         return None
     for n, m in enumerate(mentions):
         if lexicon.document_of.search(s[max(0, m.start - 60):m.start]):
@@ -534,7 +534,7 @@ _OF_BY_FROM = re.compile(r"\b(?:of|by|from)\s+(?:the\s+)?", re.IGNORECASE)
 
 def document_speaks(s: str, lexicon: Lexicon) -> bool:
     """Does a document speak the sentence ('"...," the document reads', "according to the declaration")?"""
-    if lexicon.document_says is None or (_QUOTES.search(s) is None and lexicon.document_noun.search(s) is None):
+    if lexicon.document_says is None or (_QUOTES.search(s) is None and not lexicon.names_document(s)):
         return False
     return lexicon.document_says.search(s) is not None
 

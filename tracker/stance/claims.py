@@ -86,7 +86,7 @@ class TopicMatcher:
         spans = self.topic.find_anchors(sentence)
         if not spans:
             return []
-        tied = self.topic.is_tied(sentence, *context)
+        tied = any(sp.kind != "standalone" for sp in spans) and self.topic.is_tied(sentence, *context)
         return [(sp.start, sp.end, sp.kind if sp.kind in ("contrary", "giving_up") else "")
                 for sp in spans if sp.kind == "standalone" or tied]
 
@@ -251,13 +251,13 @@ def extract_claims(
                                                                     sentence.index)
                                  if h.via == "pronoun" and h.end <= min(x.start for x in c_holders)
                                  and not c_text[:h.start - offset].strip(' "“')]  # the clause's subject, not '..." he added
+                if not t_holders:
+                    continue  # (checked first: cheaper than the back-reference test, and neither has effects)
                 anchors = [(a - offset, b - offset) for a, b, _ in in_clause]
                 if not anchors and (not _back_referenced(c_text, topic, lexicon, state, sentence.index, live,
                                                          clause, s, named)
                                     or topic.topic.names_other_subject(c_text)):
                     continue  # nor on another subject: "though he added that Slovakia backed Ukraine's EU bid"
-                if not t_holders:
-                    continue
                 decision = classifier.classify(ClauseInput(
                     text=c_text, sentence=s, topic=topic.id,
                     holders=tuple((h.start - offset, h.end - offset) for h in t_holders if h.start >= offset),

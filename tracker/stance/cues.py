@@ -19,7 +19,7 @@ from typing import Any
 from tracker.datafile import load_cached, read_toml
 from tracker.errors import ConfigError
 from tracker.models import STANCES
-from tracker.stance.phraseindex import alternation
+from tracker.stance.phraseindex import alternation, guarded
 
 DEFAULT_LEXICON = Path(__file__).with_name("cues.toml")
 
@@ -78,7 +78,7 @@ def compile_phrases(phrases: list[str], where: str, *, flags: int = re.IGNORECAS
         # an apostrophe inside a word ("Germany's", "won't", "l'envoi") joins it; a single quotation
         # mark around the phrase does not ("called it 'highly inappropriate'")
         start = r"(?<![\w-])(?:(?<!\w['’])" + _after_elision(elided) + ")" if elided else r"(?<![\w-])(?<!\w['’])"
-        return re.compile(start + alternation(alternatives, flags) + r"(?![\w]|['’]\w)", flags)
+        return re.compile(guarded(start + alternation(alternatives, flags) + r"(?![\w]|['’]\w)", flags), flags)
     except re.error as exc:
         raise ConfigError(f"{where}: a phrase does not compile ({exc}); check the phrase syntax at the top of the file") from None
 
@@ -120,7 +120,25 @@ _REPORTING_WORDS = ["said", "says", "told", "tells", "added", "stated", "argued"
                     "believes", "thinks", "suggested", "insisted", "warned", "claimed"]
 
 
-def _within(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
+def _matches_at(pattern: re.Pattern[str], text: str, starts: list[int]) -> list[re.Match[str]]:
+    """What `pattern.finditer(text)` finds, for a pattern whose matches can only start at `starts`
+    (ascending): it is tried there alone instead of at every character."""
+    found: list[re.Match[str]] = []
+    end = 0
+    for start in starts:
+        if start < end:
+            continue  # inside the match before: finditer goes on after it
+        m = pattern.match(text, start)
+        if m is None:
+            continue
+        if m.end() == start:
+            return list(pattern.finditer(text))  # an empty match: finditer's own rule for what follows it
+        found.append(m)
+        end = m.end()
+    return found
+
+
+def _within(start: int, end: int, spans: tuple[tuple[int, int], ...] | list[tuple[int, int]]) -> bool:
     return any(a <= start and end <= b for a, b in spans)
 
 
@@ -169,6 +187,8 @@ class Lexicon:
             raise ConfigError(f"{name}: no [[cue]] tables; add at least one with stance, weight and phrases")
         # one scan tells the many clauses without a cue from the others
         self.any_cue = phrases(every_cue, f"{name}: [[cue]]")
+        # ...and finds every place a cue may start: a group's cues start only where one of all the cues does
+        self._cue_starts = re.compile(f"(?={self.any_cue.pattern})", self.any_cue.flags)
         negation = data.get("negation", {})
         self.negators = _words(negation.get("words", []))
         self.negation_window = int(negation.get("window", 3))
@@ -197,7 +217,8 @@ class Lexicon:
         self.details = phrases(details, f"{name}: [condition] details") if details else None
         try:
             self.clause_splitter = re.compile(
-                "|".join(f"(?:{p})" for p in data.get("clauses", {}).get("patterns", [])) or r"(?!x)x",
+                guarded("|".join(f"(?:{p})" for p in data.get("clauses", {}).get("patterns", [])) or r"(?!x)x",
+                        re.IGNORECASE, most=12),
                 re.IGNORECASE,
             )
         except re.error as exc:
@@ -255,7 +276,7 @@ class Lexicon:
         self.document_of = self.document_says = self.document_noun = None
         if documents:
             nouns = "|".join(sorted(documents, key=len, reverse=True))
-            self.document_noun = re.compile(rf"\b(?:{nouns})\b", re.IGNORECASE)
+            self.document_noun = re.compile(guarded(rf"\b(?:{nouns})\b", re.IGNORECASE), re.IGNORECASE)
             self.document_of = re.compile(rf"\b(?:{nouns})\s+(?:of|by|from|issued\s+by|adopted\s+by)\s+(?:the\s+)?$",
                                           re.IGNORECASE)
             self.document_says = re.compile(
@@ -315,6 +336,9 @@ class Lexicon:
             if kind not in TIME_KINDS:
                 raise ConfigError(f"{where} key 'kind' is {kind!r}; expected one of: {', '.join(TIME_KINDS)}")
             self.time_patterns.append((kind, phrases(_strings(item, "phrases", where), where)))
+        # one scan over every time phrase: most sentences have none, and none of a kind starts before it
+        every_time = [p for item in _list(data, "time", name) for p in item["phrases"]]
+        self.any_time = phrases(every_time, f"{name}: [[time]]") if every_time else None
 
     # --- stance cues -------------------------------------------------------
 
@@ -323,13 +347,24 @@ class Lexicon:
         Security Adviser") written as "official", for the non-speaker checks."""
         return self.official_titles.sub("official", text) if self.official_titles is not None else text
 
+    @functools.lru_cache(maxsize=256)  # asked of each sentence twice: does a document speak it, who issued one
+    def names_document(self, sentence: str) -> bool:
+        """Does the sentence name a document ("declaration", "statement")?"""
+        return self.document_noun is not None and self.document_noun.search(sentence) is not None
+
     def find_cues(self, clause: str) -> list[CueHit]:
         """Stance cues in a clause, strongest-first overlaps removed, with scope applied."""
-        if self.any_cue.search(clause) is None:
-            return []
+        return list(self._cues_in(clause))
+
+    # A clause is classified once per topic, and the cues depend on its text alone.
+    @functools.lru_cache(maxsize=1024)
+    def _cues_in(self, clause: str) -> tuple[CueHit, ...]:
+        starts = [m.start() for m in self._cue_starts.finditer(clause)]
+        if not starts:
+            return ()
         raw: list[tuple[int, int, CueGroup]] = []
         for group in self.groups:
-            for m in group.pattern.finditer(clause):
+            for m in _matches_at(group.pattern, clause, starts):
                 raw.append((m.start(), m.end(), group))
         # A stronger (then longer) cue hides the cues overlapping it ("no plans to send" hides "send").
         raw.sort(key=lambda r: (-r[2].weight, -(r[1] - r[0])))
@@ -366,7 +401,7 @@ class Lexicon:
                 continue
             hits.append(CueHit(start, end, clause[start:end], stance, group.weight, negated, hedged,
                                group.stance, group.needs_holder_before))
-        return hits
+        return tuple(hits)
 
     def _negation_taken(self, clause: str, start: int, group: CueGroup,
                         kept: list[tuple[int, int, CueGroup]]) -> bool:
@@ -398,18 +433,22 @@ class Lexicon:
         spans = self._detail_spans(clause)
         return any(not _within(m.start(), m.end(), spans) for m in self.condition.finditer(clause))
 
-    def _detail_spans(self, clause: str) -> list[tuple[int, int]]:
+    @functools.lru_cache(maxsize=256)  # a clause's cues and its conditions both ask
+    def _detail_spans(self, clause: str) -> tuple[tuple[int, int], ...]:
         """Where a detail of the contribution depends on something ("the size of the contingent
         would depend on the plan"): the contribution itself is not in doubt."""
-        return [m.span() for m in self.details.finditer(clause)] if self.details is not None else []
+        return tuple(m.span() for m in self.details.finditer(clause)) if self.details is not None else ()
 
     # --- time cues ---------------------------------------------------------
 
     def find_time_cue(self, sentence: str) -> TimeCue | None:
         """The most specific time cue in the sentence (a dated one beats 'previously')."""
+        first = self.any_time.search(sentence) if self.any_time is not None else None
+        if first is None:
+            return None
         best: TimeCue | None = None
         for kind, pattern in self.time_patterns:
-            m = pattern.search(sentence)
+            m = pattern.search(sentence, first.start())
             if not m:
                 continue
             text = m.group(0)

@@ -24,6 +24,7 @@ except ImportError:  # pragma: no cover - Python < 3.11
 # Below this many alternatives the plain alternation is as fast.
 MIN_ALTERNATIVES = 12
 _MAX_RANGE = 64  # a character class wider than this ("[a-z]", "\\w") is "any character"
+_BUCKET = 5  # first characters checked by one lookahead before their groups are tried
 
 
 def alternation(alternatives: list[str], flags: int) -> str:
@@ -40,9 +41,39 @@ def alternation(alternatives: list[str], flags: int) -> str:
         for char in chars:
             by_char.setdefault(char, []).append(alternative)
     # the lookahead's class takes the pattern's flags: under IGNORECASE it folds case as a literal does
-    return "(?:" + "|".join(
-        f"(?=[{re.escape(char)}])(?:{'|'.join(group)})" for char, group in by_char.items()
-    ) + ")"
+    groups = [f"(?=[{re.escape(char)}])(?:{'|'.join(group)})" for char, group in by_char.items()]
+    if len(groups) <= _BUCKET:
+        return "(?:" + "|".join(groups) + ")"
+    # The engine tries the groups one after the other; a lookahead on a few groups' characters at once
+    # lets it pass over the groups of other characters in one step. The order stays the same.
+    chars = list(by_char)
+    buckets = []
+    for i in range(0, len(groups), _BUCKET):
+        letters = "".join(re.escape(char) for char in chars[i:i + _BUCKET])
+        buckets.append(f"(?=[{letters}])(?:{'|'.join(groups[i:i + _BUCKET])})")
+    return "(?:" + "|".join(buckets) + ")"
+
+
+def guarded(regex: str, flags: int, most: int = 6) -> str:
+    """`regex` behind a lookahead on the characters its matches can start with (letters, and
+    classes such as \\s), so that a scan passes over the other characters at once. The matches are
+    the same. `regex` stays as it is when any character can start a match, when more than `most`
+    can (the lookahead would pass nearly everywhere and only cost time), or when it opens with a
+    character of its own (the engine skips ahead to that by itself)."""
+    if _sre_parse is None:
+        return regex
+    try:
+        parsed = _sre_parse.parse(regex, flags)
+    except Exception:  # noqa: BLE001 - analysis only: fall back to the plain pattern
+        return regex
+    if not len(parsed) or parsed[0][0] in (_c.LITERAL, _c.IN):
+        return regex
+    starts, nullable = _first_of_sequence(list(parsed), flags, classes=True)
+    if starts is None or nullable or not starts or len(starts) > most:
+        return regex
+    # a single character is escaped; a class (\\s, a range) is written as it is
+    members = "".join(re.escape(x) if len(x) == 1 else x for x in sorted(starts))
+    return f"(?=[{members}])(?:{regex})"
 
 
 @functools.lru_cache(maxsize=None)  # the same phrases come again in the lexicon's all-cues pattern
@@ -53,7 +84,7 @@ def _first_chars(regex: str, flags: int) -> frozenset[str] | None:
         parsed = _sre_parse.parse(regex, flags)
     except Exception:  # noqa: BLE001 - analysis only: fall back to the plain pattern
         return None
-    chars, nullable = _first_of_sequence(list(parsed))
+    chars, nullable = _first_of_sequence(list(parsed), flags)
     if chars is None or nullable or not chars:
         return None
     if flags & re.IGNORECASE:
@@ -61,10 +92,12 @@ def _first_chars(regex: str, flags: int) -> frozenset[str] | None:
     return frozenset(chars)
 
 
-def _first_of_sequence(items) -> tuple[set[str] | None, bool]:
+def _first_of_sequence(items, flags: int, classes: bool = False) -> tuple[set[str] | None, bool]:
+    """The characters a match of `items` can start with, and whether it can match nothing. With
+    `classes`, a character class (\\s, \\w, a wide range) may be one of them, written as regex."""
     found: set[str] = set()
     for op, av in items:
-        chars, nullable = _first_of_item(op, av)
+        chars, nullable = _first_of_item(op, av, flags, classes)
         if chars is None:
             return None, False
         found |= chars
@@ -73,7 +106,11 @@ def _first_of_sequence(items) -> tuple[set[str] | None, bool]:
     return found, True
 
 
-def _first_of_item(op, av) -> tuple[set[str] | None, bool]:
+_CATEGORIES = {"CATEGORY_SPACE": r"\s", "CATEGORY_NOT_SPACE": r"\S", "CATEGORY_DIGIT": r"\d",
+               "CATEGORY_NOT_DIGIT": r"\D", "CATEGORY_WORD": r"\w", "CATEGORY_NOT_WORD": r"\W"}
+
+
+def _first_of_item(op, av, flags: int, classes: bool) -> tuple[set[str] | None, bool]:
     if op in (_c.AT, _c.ASSERT, _c.ASSERT_NOT):
         return set(), True  # zero width: the next item starts the match
     if op is _c.LITERAL:
@@ -86,6 +123,10 @@ def _first_of_item(op, av) -> tuple[set[str] | None, bool]:
             elif set_op is _c.RANGE and set_av[1] - set_av[0] < _MAX_RANGE:
                 for code in range(set_av[0], set_av[1] + 1):
                     chars.add(chr(code))
+            elif set_op is _c.RANGE and classes:
+                chars.add(f"{re.escape(chr(set_av[0]))}-{re.escape(chr(set_av[1]))}")
+            elif set_op is _c.CATEGORY and classes and str(set_av) in _CATEGORIES:
+                chars.add(_CATEGORIES[str(set_av)])
             else:
                 return None, False
         return chars, False
@@ -93,17 +134,19 @@ def _first_of_item(op, av) -> tuple[set[str] | None, bool]:
         found: set[str] = set()
         any_nullable = False
         for branch in av[1]:
-            chars, nullable = _first_of_sequence(list(branch))
+            chars, nullable = _first_of_sequence(list(branch), flags, classes)
             if chars is None:
                 return None, False
             found |= chars
             any_nullable = any_nullable or nullable
         return found, any_nullable
     if op is _c.SUBPATTERN:
-        return _first_of_sequence(list(av[-1]))
+        if av[1] & ~flags & re.IGNORECASE:
+            return None, False  # "(?i:...)" in a pattern that heeds case: a lookahead would not fold it
+        return _first_of_sequence(list(av[-1]), flags, classes)
     if op in (_c.MAX_REPEAT, _c.MIN_REPEAT) or op is getattr(_c, "POSSESSIVE_REPEAT", None):
-        chars, nullable = _first_of_sequence(list(av[2]))
+        chars, nullable = _first_of_sequence(list(av[2]), flags, classes)
         return chars, nullable or av[0] == 0
     if op is getattr(_c, "ATOMIC_GROUP", None):
-        return _first_of_sequence(list(av))
+        return _first_of_sequence(list(av), flags, classes)
     return None, False

@@ -76,7 +76,7 @@ class Topic:
         "standalone" spans count by themselves. "contrary" spans name the
         opposite of the topic: backing them is opposing the topic.
         """
-        probe = text.translate(_QUOTES_AS_SPACES)
+        probe = _quotes_as_spaces(text)
         any_phrase = self._patterns.get("any")
         if any_phrase is not None and any_phrase.search(probe) is None:
             return []  # most sentences: one scan instead of four
@@ -129,7 +129,7 @@ class Topic:
     def names_other_subject(self, text: str) -> bool:
         """Does `text` name one of the subjects this topic is not ("Ukraine's bid to join the EU")?"""
         pattern = self._patterns.get("exclude")
-        return pattern is not None and pattern.search(text.translate(_QUOTES_AS_SPACES)) is not None
+        return pattern is not None and pattern.search(_quotes_as_spaces(text)) is not None
 
     def mentions(self, text: str) -> bool:
         """True when `text` anchors the topic by itself (a standalone phrase, or a tied anchor)."""
@@ -156,7 +156,11 @@ def _variants(phrase: str) -> list[str]:
 
 # Quotation marks read as spaces when phrases are matched (same length, so spans stay put): a
 # quotation may start or end inside a phrase ('future "lies in NATO"').
-_QUOTES_AS_SPACES = str.maketrans({mark: " " for mark in "\"“”«»"})
+_QUOTATION_MARK = re.compile("[\"“”«»]")
+
+
+def _quotes_as_spaces(text: str) -> str:
+    return _QUOTATION_MARK.sub(" ", text)  # (a few times faster than str.translate)
 
 
 _GAP = r"(?:[\w'’-]+\s+){0,3}?"  # "~": up to three other words
