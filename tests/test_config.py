@@ -93,7 +93,7 @@ def test_positions_table_has_defaults_and_range_checked_values(tmp_path):
      "[positions] key 'reported_weight' is 1.5; use a number from 0 to 1, such as reported_weight = 0.5"),
     ("[positions]\ncorroborating_outlets = 0\n",
      "[positions] key 'corroborating_outlets' is 0; use a number from 1 to 100, such as corroborating_outlets = 2"),
-    ("[positions]\nratio = 2\n", "[positions] has unknown key 'ratio'; known keys: corroborating_outlets"),
+    ("[positions]\nratio = 2\n", "[positions] has unknown key 'ratio'; known keys: commitment_outlets, corroborating_outlets"),
     ('[positions]\nhalf_life_days = "long"\n', "[positions] key 'half_life_days' is 'long'; expected int or float"),
 ], ids=["weight-above-1", "no-outlets", "unknown-key", "not-a-number"])
 def test_bad_positions_config_names_the_key_and_the_range(tmp_path, body, message):

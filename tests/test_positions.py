@@ -215,6 +215,31 @@ def test_a_second_outlet_makes_it_a_shift(db, articles):
     assert position(db, "NL") == "support"
 
 
+def test_a_commitment_reported_by_one_outlet_is_a_shift(db, articles):
+    articles.apply(articles.claim("NO", "conditional", "2024-12-01", outlet="Wire A", confidence=0.4))
+    # "Norway is ready to send soldiers, a government source told Paper B": reported, one outlet
+    [shift_id] = articles.apply(articles.claim("NO", "support", "2025-02-18", outlet="Paper B", confidence=0.9))
+    row = db.execute("SELECT level, kind, reason FROM shifts WHERE id = ?", (shift_id,)).fetchone()
+    assert row[:2] == ("shift", "hardening")
+    assert "1 outlet, a commitment" in row[2]
+    assert position(db, "NO") == "support"
+
+
+def test_a_commitment_needs_commitment_outlets(db, articles):
+    params = PositionParams(commitment_outlets=2)
+    articles.apply(articles.claim("NO", "conditional", "2024-12-01", outlet="Wire A", confidence=0.4), params=params)
+    articles.apply(articles.claim("NO", "support", "2025-02-18", outlet="Paper B", confidence=0.9), params=params)
+    assert [(s["level"], s["kind"]) for s in shifts(db)] == [("signal", "hardening")]
+    assert position(db, "NO") == "conditional"
+
+
+def test_a_reversal_reported_by_one_outlet_stays_a_signal(db, articles):
+    articles.apply(articles.claim("NO", "oppose", "2024-12-01", outlet="Wire A", confidence=0.4))
+    articles.apply(articles.claim("NO", "support", "2025-02-18", outlet="Paper B", confidence=0.9))
+    assert [(s["level"], s["kind"]) for s in shifts(db)] == [("signal", "reversal")]
+    assert position(db, "NO") == "oppose"
+
+
 def test_syndicated_copies_do_not_make_a_shift(db, articles):
     articles.apply(articles.claim("NL", "oppose", "2024-06-01", outlet="Wire A"))
     text = "The Netherlands is ready to send troops."

@@ -286,6 +286,7 @@ POSITION_KEYS: dict[str, tuple[str, type | tuple[type, ...], float, float, str]]
     "retrospective_weight": ("retrospective_weight", (int, float), 0.0, 1.0, "0.7"),
     "outweigh_ratio": ("outweigh_ratio", (int, float), 1.0, 100.0, "1.2"),
     "corroborating_outlets": ("corroborating_outlets", int, 1, 100, "2"),
+    "commitment_outlets": ("commitment_outlets", int, 1, 100, "1"),
     "corroboration_days": ("corroboration_days", int, 0, 3650, "14"),
     "own_words_confidence": ("own_words_confidence", (int, float), 0.0, 1.01, "0.7"),
     "earliest_year": ("earliest_year", int, 1900, 2100, "1990"),

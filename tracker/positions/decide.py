@@ -27,7 +27,11 @@ copies (same text) count once. Then:
   often-reaffirmed position) *and* the change is corroborated
   (``corroborating_outlets`` distinct outlets within ``corroboration_days``),
   comes from an official feed, or is the actor's own official speaking with at
-  least ``own_words_confidence``;
+  least ``own_words_confidence``; a commitment (conditional -> support) needs
+  only ``commitment_outlets`` distinct outlets (default 1): a government's
+  readiness is reported when it is announced, while refusals and hedges are
+  the stances most often read into side remarks (measured on replayed streams
+  nobody tuned on: README "Shift quality");
 * a position that started less than ``corroboration_days`` ago from one outlet
   was a first reading: outweighed like that, it is put right as a
   **correction** (never alerted);
@@ -71,6 +75,7 @@ class PositionParams:
     retrospective_weight: float = 0.7
     outweigh_ratio: float = 1.2
     corroborating_outlets: int = 2
+    commitment_outlets: int = 1  # conditional -> support: outlets that make it a shift
     corroboration_days: int = 14
     own_words_confidence: float = 0.7
     future_tolerance_s: int = 86400
@@ -180,7 +185,8 @@ def weigh(ledger: list[Evidence], current: Current, stance: str, as_of: str,
     old = stance_weight(against, current.stance, as_of, params)
     recent = [e for e in against if e.stance == stance and _days(e.date, as_of) <= params.corroboration_days]
     outlets = _distinct_outlets(recent)
-    strong = _strength(recent, params)
+    commitment = current.stance == "conditional" and stance == "support"
+    strong = _strength(recent, params, params.commitment_outlets if commitment else params.corroborating_outlets)
     moves = new >= params.outweigh_ratio * old and new > 0 and bool(strong)
     level = SHIFT if moves else SIGNAL
     # A position that started less than corroboration_days ago on evidence short of a
@@ -198,12 +204,13 @@ def weigh(ledger: list[Evidence], current: Current, stance: str, as_of: str,
                    outlets=outlets, reason=why)
 
 
-def _strength(items: list[Evidence], params: PositionParams) -> list[str]:
+def _strength(items: list[Evidence], params: PositionParams, outlets_needed: int) -> list[str]:
     """What makes evidence shift-level: corroboration, an official source, the actor's own official."""
     strong = []
     outlets = _distinct_outlets(items)
-    if outlets >= params.corroborating_outlets:
-        strong.append(f"{outlets} outlets")
+    if outlets >= outlets_needed:
+        strong.append(f"{outlets} outlet{'s' if outlets != 1 else ''}"
+                      + (", a commitment" if outlets_needed < params.corroborating_outlets else ""))
     if any(e.official for e in items):
         strong.append("an official source")
     if any(e.own_words and e.confidence >= params.own_words_confidence for e in items):
