@@ -185,8 +185,7 @@ def weigh(ledger: list[Evidence], current: Current, stance: str, as_of: str,
     old = stance_weight(against, current.stance, as_of, params)
     recent = [e for e in against if e.stance == stance and _days(e.date, as_of) <= params.corroboration_days]
     outlets = _distinct_outlets(recent)
-    commitment = current.stance == "conditional" and stance == "support"
-    strong = _strength(recent, params, params.commitment_outlets if commitment else params.corroborating_outlets)
+    strong = _strength(recent, params, commitment=current.stance == "conditional" and stance == "support")
     moves = new >= params.outweigh_ratio * old and new > 0 and bool(strong)
     level = SHIFT if moves else SIGNAL
     # A position that started less than corroboration_days ago on evidence short of a
@@ -204,13 +203,13 @@ def weigh(ledger: list[Evidence], current: Current, stance: str, as_of: str,
                    outlets=outlets, reason=why)
 
 
-def _strength(items: list[Evidence], params: PositionParams, outlets_needed: int) -> list[str]:
-    """What makes evidence shift-level: corroboration, an official source, the actor's own official."""
+def _strength(items: list[Evidence], params: PositionParams, *, commitment: bool) -> list[str]:
+    """What makes evidence shift-level: corroboration (fewer outlets for a commitment), an official
+    source, the actor's own official."""
     strong = []
     outlets = _distinct_outlets(items)
-    if outlets >= outlets_needed:
-        strong.append(f"{outlets} outlet{'s' if outlets != 1 else ''}"
-                      + (", a commitment" if outlets_needed < params.corroborating_outlets else ""))
+    if outlets >= (params.commitment_outlets if commitment else params.corroborating_outlets):
+        strong.append(f"{outlets} outlet{'s' if outlets != 1 else ''}" + (", a commitment" if commitment else ""))
     if any(e.official for e in items):
         strong.append("an official source")
     if any(e.own_words and e.confidence >= params.own_words_confidence for e in items):

@@ -335,11 +335,9 @@ def extract_claims(
                 state.last_holder_speaker = next((h.speaker for h in acting if h.speaker), None)
                 state.last_holder_sentence = sentence.index
         if timed:  # "highly inappropriate ..., adding that it was completely premature": one refusal
-            refused = {(c.actor, c.topic) for c in claims[first:] if c.stance == "oppose"}
-            claims[first:] = [c for c in claims[first:] if not (id(c) in timed and (c.actor, c.topic) in refused)]
+            claims[first:] = _dropped_beside(claims[first:], timed, "oppose")
         if meanwhile:  # "ready to deploy once a peace deal is signed, but no soldiers while the fighting continues"
-            ready = {(c.actor, c.topic) for c in claims[first:] if c.stance == "support"}
-            claims[first:] = [c for c in claims[first:] if not (id(c) in meanwhile and (c.actor, c.topic) in ready)]
+            claims[first:] = _dropped_beside(claims[first:], meanwhile, "support")
         for topic in topics:
             if live[topic.id]:
                 state.topic_anchor_sentence[topic.id] = sentence.index
@@ -353,6 +351,12 @@ def extract_claims(
     claims = [c for c in claims if id(c) not in from_group or c.actor in named_alone
               or not from_group[id(c)] & named_alone]
     return _outweighed_dropped(claims)
+
+
+def _dropped_beside(sentence_claims: list[Claim], ids: set[int], stance: str) -> list[Claim]:
+    """The sentence's claims without those in `ids` whose actor also takes `stance` on the topic in it."""
+    beside = {(c.actor, c.topic) for c in sentence_claims if c.stance == stance}
+    return [c for c in sentence_claims if not (id(c) in ids and (c.actor, c.topic) in beside)]
 
 
 def _outweighed_dropped(claims: list[Claim]) -> list[Claim]:

@@ -330,14 +330,16 @@ class Lexicon:
         self.elliptical_stances = phrases(dispositions, f"{name}: [back_references] elliptical_stances") \
             if dispositions else None
         self.time_patterns: list[tuple[str, re.Pattern[str]]] = []
+        every_time: list[str] = []
         for number, item in enumerate(_list(data, "time", name), start=1):
             where = f"{name}: [[time]] #{number}"
             kind = item.get("kind")
             if kind not in TIME_KINDS:
                 raise ConfigError(f"{where} key 'kind' is {kind!r}; expected one of: {', '.join(TIME_KINDS)}")
-            self.time_patterns.append((kind, phrases(_strings(item, "phrases", where), where)))
+            time_phrases = _strings(item, "phrases", where)
+            every_time += time_phrases
+            self.time_patterns.append((kind, phrases(time_phrases, where)))
         # one scan over every time phrase: most sentences have none, and none of a kind starts before it
-        every_time = [p for item in _list(data, "time", name) for p in item["phrases"]]
         self.any_time = phrases(every_time, f"{name}: [[time]]") if every_time else None
 
     # --- stance cues -------------------------------------------------------
