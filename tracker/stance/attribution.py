@@ -239,6 +239,12 @@ def governing_holders(holders: list[Holder], s: str, cue: int, lexicon: Lexicon,
                                            and not REPORTING.match(s[h.end:]))
                 and not (h.start > cue and _not_the_cues(s, h, lexicon))], False
     nearest = max(before, key=lambda h: h.start)
+    if lexicon.resuming is not None and lexicon.resuming.search(s, nearest.end, cue):
+        reporters = [h for h in before if h.end <= nearest.start and any(
+            w.group(0).lower() in lexicon.reporting for w in _WORD_START.finditer(s[h.end:nearest.start]))]
+        if reporters:  # "Scholz said Putin had raised it, and restated his own line": Scholz's line
+            nearest = max(reporters, key=lambda h: h.start)
+            before = [h for h in before if h.end <= nearest.end]
     if lexicon.imputing is not None and lexicon.imputing.search(s, nearest.end, cue):
         return [], False  # "Russia accused France of planning to send troops": imputed, nobody's own
     relative = _RELATIVE.search(s, nearest.end, cue)

@@ -262,6 +262,11 @@ class Lexicon:
         self.epithets = _words(holders.get("epithets", []))
         self.relations = _words(holders.get("relations", []))
         self.knowing = _words(holders.get("knowing", []))
+        resuming = _words(holders.get("resuming", []))
+        self.resuming = re.compile(
+            r",\s+(?:and|but)\s+(?:then\s+|also\s+)?(?:" + "|".join(
+                re.escape(w).replace(r"\ ", r"\s+") for w in sorted(resuming, key=len, reverse=True)) + r")\b",
+            re.IGNORECASE) if resuming else None
         self.subject_clauses = _words(holders.get("subject_clauses", []))
         self.subject_openers = _words(holders.get("subject_openers", []))
         self.subordinators = _words(holders.get("subordinators", []))
