@@ -50,9 +50,9 @@ _UNNAMED_SUBJECT = re.compile(
     # a bare plural opening a clause: "... meets cool reception as allies balk at Nato invitation"
     r"|(?<=\bas\s)|(?<=\bwhile\s)|(?<=\bafter\s))"
     # "no government had yet committed soldiers", "some others have not yet taken a position"
-    r"(?:countr(?:y|ies)|members?|states?|nations?|all(?:y|ies)|governments?|partners?|leaders?|others)\s+"
+    r"(?:countr(?:y|ies)|members?|states?|nations?|all(?:y|ies)|governments?|partners?|leaders?|capitals|others)\s+"
     r"(?:(?:\w+\s+){0,2}?(?:are|is|were|was|have|has|had|would|will|could|may|might|say|said|remain|remains|"
-    r"remained|seem|seems|seemed|appear|appears|appeared)\b"
+    r"remained|seem|seems|seemed|appear|appears|appeared|insist|insisted|insists|signalled|signaled|indicated)\b"
     # a verb of stance right after the group: "as allies balk at ..." (not "leaders to back")
     r"|(?:balk|balked|reject|rejected|rule|ruled|dismiss|dismissed|oppose|opposed|resist|resisted|refuse|refused)\b)",
     re.IGNORECASE)

@@ -288,7 +288,7 @@ def extract_claims(
                 if gives_up and stance != "conditional":
                     stance = "oppose" if stance == "support" else "support"  # backing neutrality opposes membership
                 if stance == "oppose" and topic.topic.brakes_in(_cue_segment(c_text, decision.cue_start)) and not (
-                        lexicon.always is not None and lexicon.always.search(c_text)):
+                        lexicon.always is not None and lexicon.always.search(s)):
                     stance = "conditional"  # "not on the agenda at this stage": a brake on this topic
                 for holder in t_holders:
                     confidence = decision.confidence - (0.1 if holder.via == "group" else 0.0)
@@ -977,7 +977,7 @@ def _role_after(s: str, end: int, lexicon: Lexicon):
 def _thing_after(s: str, end: int, lexicon: Lexicon) -> bool:
     raw = s[end:end + 60]
     possessive = re.match(r"^(?:'s|’s|')", raw) is not None
-    tail = re.sub(r"^(?:'s|’s|')", "", raw).lstrip()
+    tail = re.sub(r"^(?:'s|’s|')", "", raw).lstrip().lstrip("\"“”")  # a US "backstop"
     if lexicon.things.match(tail):
         return True
     if not possessive:
