@@ -1125,6 +1125,13 @@ def _giving_up(in_clause: list, offset: int, decision: StanceDecision | None, c_
     return StanceDecision(stance, 0.75, c_text[start:end], start)
 
 
+def _latest_topic(topic_id: str, last: int, state: _DocState) -> bool:
+    """Was no other topic named after this one's last anchor? A reference points back to what
+    was named last: "Macron said troops could not be ruled out. Germany and Poland said they had
+    no such plans" refers to the troops, not to the NATO bid the article opened with."""
+    return all(seen <= last for other, seen in state.topic_anchor_sentence.items() if other != topic_id)
+
+
 def _back_referenced(c_text: str, topic: TopicMatcher, lexicon: Lexicon, state: _DocState, index: int,
                      live: dict, clause, s: str, named_holder: bool) -> bool:
     """Does the clause refer back to the topic ("the idea", "such plans"; "it" within the sentence)?"""
@@ -1133,12 +1140,12 @@ def _back_referenced(c_text: str, topic: TopicMatcher, lexicon: Lexicon, state: 
         if same_sentence or live[topic.id]:
             return True  # "open to the idea but wants more details before committing troops": in the sentence
         last = state.topic_anchor_sentence.get(topic.id)
-        return last is not None and index - last <= lexicon.back_reach
+        return last is not None and index - last <= lexicon.back_reach and _latest_topic(topic.id, last, state)
     if not same_sentence and _elliptical_stance(c_text, lexicon):
         if live[topic.id]:
             return True  # named later in the sentence: "a mistake to rule anything out, and that sending personnel ..."
         last = state.topic_anchor_sentence.get(topic.id)  # "Meloni said she was sceptical.": of what was just said
-        return last is not None and index - last <= _ELLIPSIS_REACH
+        return last is not None and index - last <= _ELLIPSIS_REACH and _latest_topic(topic.id, last, state)
     if same_sentence:
         if lexicon.fronted is not None and lexicon.fronted.match(s.lstrip("“\"'( ")):
             return True  # "Asked about troops for Ukraine, the Finnish president replied: ...": its topic
