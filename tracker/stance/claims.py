@@ -762,6 +762,10 @@ def compile_topic(topic, lexicon: Lexicon, where: str) -> TopicMatcher:
 # --- holders -------------------------------------------------------------------
 
 
+_DATELINE_CITY = re.compile(r"^[A-ZÀ-Þ][A-ZÀ-Þ .'’/-]+,\s*$")
+_DATELINE_END = re.compile(r"\s*(?:\([^)]{1,40}\))?\s*[—–-]")
+
+
 def _analyse_mentions(s: str, mentions, lexicon: Lexicon, *, persons_only: bool = False,
                       ) -> tuple[list[Holder], list[tuple[int, int, str, tuple[str, ...]]]]:
     """Holder mentions of a sentence, and every person named in it (start, end, name, codes).
@@ -788,6 +792,8 @@ def _analyse_mentions(s: str, mentions, lexicon: Lexicon, *, persons_only: bool 
                 continue  # "the Chancellery in Tallinn" is Estonia's, not Germany's
             if m.start == 0 and re.match(r"^(?:/[\w ]+)?\s*(?:,\s*(?:\d|[A-Z][a-z]+\.? \d)|\(|[–—-])", s[m.end:]):
                 continue  # a dateline: "Riga, 30 April 2025 (dpa) - Estonia is prepared..."
+            if _DATELINE_CITY.match(s[:m.start]) and _DATELINE_END.match(s, m.end):
+                continue  # "BÜRGENSTOCK, Switzerland (AP) — Putin's demand ...": where it was filed
             role = _role_after(s, last.end, lexicon)
             if role is False:
                 continue  # "opposition leader", "Army chief"
