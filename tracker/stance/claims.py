@@ -295,6 +295,9 @@ def extract_claims(
                     for code in holder.codes:
                         if code == topic.topic.seeker and stance == "oppose" and not gives_up:
                             continue  # Kyiv "dismissed the proposal" (of neutrality): not a refusal of its own goal
+                        if code == topic.topic.seeker and stance == "conditional" and not topic.topic.seeker_hedges \
+                                and not (giving_up or gives_up):
+                            continue  # '"If our partners say it's too early ...," Zelensky said': others' brake on its goal
                         said = stance
                         if code == topic.topic.seeker and giving_up and stance == "oppose":
                             said = "conditional"  # Kyiv "ready to forgo NATO membership" for guarantees: a trade

@@ -23,7 +23,7 @@ from tracker.stance.actors import array_of_tables, labelled, string_list, trie_r
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _KEYS = {"id", "label", "description", "anchors", "standalone_anchors", "require_any", "require_also",
          "back_references", "exclude", "contrary", "giving_up", "brakes", "context_sentences", "located",
-         "seeker"}
+         "seeker", "seeker_hedges"}
 
 
 @dataclass(frozen=True)
@@ -58,8 +58,11 @@ class Topic:
     located: bool = False
     # The actor that seeks what the topic is about (Ukraine asks for the force, applies to join):
     # its refusals are about other things ("dismissed the proposal" of neutrality) unless it
-    # gives the goal up in a `contrary` phrase ("ready to drop its NATO bid"). Its hedges count.
+    # gives the goal up in a `contrary` phrase ("ready to drop its NATO bid"). Its hedges count
+    # unless `seeker_hedges` is false: a goal the seeker never conditions (its own membership) is
+    # braked by others ('"If our partners say it's too early ...," Zelensky said').
     seeker: str | None = None
+    seeker_hedges: bool = True
     _patterns: dict[str, re.Pattern[str] | None] = field(default_factory=dict, repr=False, compare=False)
     # The same topic in other languages ([topic.de] in topics.toml), by ISO 639-1 code.
     languages: dict[str, "Topic"] = field(default_factory=dict, repr=False, compare=False)
@@ -249,6 +252,7 @@ def _parse_topic(item: Any, where: str) -> Topic:
     }
     located = t.get("located", bool, False, example="true")
     seeker = t.get("seeker", str, None, example='"UA"')
+    seeker_hedges = t.get("seeker_hedges", bool, True, example="false")
     label = t.get("label", str, required=True, example='"European/Western troops on Ukrainian soil"').strip()
     description = t.get("description", str, "").strip()
     translated = {}
@@ -258,14 +262,14 @@ def _parse_topic(item: Any, where: str) -> Topic:
         if not own.get("anchors") and not own.get("standalone_anchors"):
             raise ConfigError(f"{t.where} [topic.{code}] has no anchors; add anchors = [...] in that language")
         translated[code] = _build_topic(topic_id, label, description, context, {**values, **own}, sub.where,
-                                        located=located, seeker=seeker)
+                                        located=located, seeker=seeker, seeker_hedges=seeker_hedges)
     return _build_topic(topic_id, label, description, context, values, t.where, translated, located=located,
-                        seeker=seeker)
+                        seeker=seeker, seeker_hedges=seeker_hedges)
 
 
 def _build_topic(topic_id: str, label: str, description: str, context: int, values: dict[str, tuple[str, ...]],
                  where: str, languages: dict[str, Topic] | None = None, located: bool = False,
-                 seeker: str | None = None) -> Topic:
+                 seeker: str | None = None, seeker_hedges: bool = True) -> Topic:
     for key, phrases in values.items():
         for phrase in phrases:
             if any("*" in word.rstrip("*") for word in re.split(r"[\s|]+", phrase)):
@@ -283,4 +287,4 @@ def _build_topic(topic_id: str, label: str, description: str, context: int, valu
         "any": phrase_pattern(values["anchors"] + values["standalone_anchors"] + values["contrary"] + values["giving_up"]),
     }
     return Topic(id=topic_id, label=label, description=description, context_sentences=context, located=located,
-                 seeker=seeker, _patterns=patterns, languages=languages or {}, **values)
+                 seeker=seeker, seeker_hedges=seeker_hedges, _patterns=patterns, languages=languages or {}, **values)
