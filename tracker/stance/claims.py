@@ -283,6 +283,9 @@ def extract_claims(
                 if decision.stance == "support" and decision.cue and decision.cue_start is not None \
                         and _sent_elsewhere(s, offset + decision.cue_start + len(decision.cue), mentions, topic.topic):
                     continue  # "would send additional personnel to Britain to help train Ukrainian recruits"
+                if not in_clause and decision.stance != "support" and lexicon.wholes is not None \
+                        and lexicon.wholes.search(_cue_segment(c_text, decision.cue_start)):
+                    continue  # "declined to endorse the plan as a whole": the package, not the topic in it
                 stance = decision.stance
                 gives_up = bool(in_clause) and all(contrary for _, _, contrary in in_clause)
                 if gives_up and stance != "conditional":

@@ -331,6 +331,8 @@ class Lexicon:
         self.back_pronouns = _words(back.get("pronouns", []))
         self.elliptical = phrases(list(back.get("elliptical", [])), f"{name}: [back_references] elliptical")
         self.back_reach = int(back.get("reach", 3))
+        self.wholes = phrases(list(back.get("wholes", [])), f"{name}: [back_references] wholes") \
+            if back.get("wholes") else None
         dispositions = back.get("elliptical_stances", [])
         self.elliptical_stances = phrases(dispositions, f"{name}: [back_references] elliptical_stances") \
             if dispositions else None
