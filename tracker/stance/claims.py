@@ -111,6 +111,7 @@ class TopicMatcher:
 class _DocState:
     last_person: tuple[str, tuple[str, ...]] | None = None  # (name, codes it speaks for)
     last_holders: tuple[str, ...] = ()
+    last_actor: tuple[tuple[str, ...], int] = ((), -10)  # the one government a sentence named, and its index
     last_holder_speaker: str | None = None
     last_holder_sentence: int = -10
     topic_anchor_sentence: dict[str, int] = field(default_factory=dict)
@@ -152,6 +153,9 @@ def extract_claims(
         carried = _carried_quote(sentence, s, state) if quote_here is None else None
         mentions = _with_surnames(s, gazetteer.find_mentions(s, on=published), state)
         named_alone.update(c for m in mentions if m.via != "group" for c in m.codes)
+        before_actor = state.last_actor if state.last_actor[1] == sentence.index - 1 else ((), -10)
+        named_here = {c for m in mentions if m.via in _GOVERNMENT_VIAS for c in m.codes}
+        state.last_actor = (tuple(named_here), sentence.index) if len(named_here) == 1 else ((), -10)
         issuer = document_issuer(s, mentions, lexicon, gazetteer, published)
         if issuer:
             state.document, state.document_sentence = issuer, s
@@ -188,6 +192,12 @@ def extract_claims(
         aside = _aside_speaker(s, holders) if len(clauses) > 1 else None
         unnamed_source = opens_with_unnamed_source(s, holders, lexicon)  # "According to the Financial Times, ..."
         office = closing_role(s, lexicon)  # "..., premier says": the office speaks, unnamed
+        # 'Downing Street was more guarded. "There are no plans ...," a spokesperson said': an office
+        # no country names, in a sentence that names no holder, speaks for the one government before
+        closer = lexicon.unnamed_closer.search(s) if lexicon.unnamed_closer is not None and before_actor[0] \
+            and not holders and opens_quotation(s) else None
+        unnamed_office = Holder(len(s), len(s), before_actor[0], " ".join(closer.group(1).lower().split()), "office") \
+            if closer else None
         previous: list[Holder] = []  # the holders of the clause before, in this sentence
         first = len(claims)  # this sentence's claims start here
         timed: set[int] = set()  # ids of its conditional claims that only say "premature"
@@ -235,6 +245,8 @@ def extract_claims(
                     if speaker is not None and (speaker.via != "pronoun"
                                                 or any(a < speaker.start for a, _, _ in in_clause)):
                         t_holders = [speaker]
+                if not t_holders and unnamed_office is not None:
+                    t_holders = [unnamed_office]
                 if not t_holders and c_holders and closing is not None and closing.start >= clause.end \
                         and all(topic.is_subject_matter(h, s) for h in c_holders):
                     # '"Ukraine's place is in NATO, and Estonia will keep saying so," Tsahkna said': its only
@@ -768,6 +780,7 @@ def compile_topic(topic, lexicon: Lexicon, where: str) -> TopicMatcher:
 # --- holders -------------------------------------------------------------------
 
 
+_GOVERNMENT_VIAS = frozenset({"name", "capital", "metonym", "official"})
 _DATELINE_CITY = re.compile(r"^[A-ZÀ-Þ][A-ZÀ-Þ .'’/-]+,\s*$")
 _DATELINE_END = re.compile(r"\s*(?:\([^)]{1,40}\))?\s*[—–-]")
 

@@ -314,12 +314,18 @@ class Lexicon:
         self.reporting = _words(holders.get("reporting", _REPORTING_WORDS))
         self.speaking_roles = _words(holders.get("speaking_roles", []))
         self.closing_role = None  # ", premier says" closing a sentence (tracker.stance.attribution.closing_role)
+        self.unnamed_closer = None
         if self.speaking_roles:
             roles = "|".join(re.escape(r).replace(r"\ ", r"\s+")
                              for r in sorted(self.speaking_roles, key=len, reverse=True))
             verbs = "|".join(re.escape(v) for v in sorted(self.reporting, key=len, reverse=True))
             self.closing_role = re.compile(
                 rf"[,;]\s+(?:(?:the|its|their)\s+)?({roles})\s+(?:{verbs})\b(?:\s+[\w'’]+){{0,4}}\W*$", re.IGNORECASE)
+            # a quotation closed by an office no name or country comes with: '...," a spokesperson
+            # told reporters', '...," the prime minister's official spokesperson said on Monday'
+            self.unnamed_closer = re.compile(
+                rf"[,.!?][\"”]\s+(?:(?:the|a|an|its|their)\s+)?(?:[a-z][\w-]*(?:\s+[a-z][\w-]*)?['’]s\s+)?"
+                rf"(?:(?:official|chief|senior|deputy|top)\s+)?({roles})\s+(?:{verbs})\b")
         self.hearsay = phrases(holders.get("hearsay", []), f"{name}: [holders] hearsay")
         openers = holders.get("source_openers", ["according to"])
         self.source_opener = re.compile(r"^\W*(?:" + "|".join(compile_phrase(p) for p in openers) + r")(?!\w)",
