@@ -240,8 +240,7 @@ def governing_holders(holders: list[Holder], s: str, cue: int, lexicon: Lexicon,
                 and not (h.start > cue and _not_the_cues(s, h, lexicon))], False
     nearest = max(before, key=lambda h: h.start)
     if lexicon.resuming is not None and lexicon.resuming.search(s, nearest.end, cue):
-        reporters = [h for h in before if h.end <= nearest.start and any(
-            w.group(0).lower() in lexicon.reporting for w in _WORD_START.finditer(s[h.end:nearest.start]))]
+        reporters = [h for h in before if h.end <= nearest.start and _reports_between(s, h.end, nearest.start, lexicon)]
         if reporters:  # "Scholz said Putin had raised it, and restated his own line": Scholz's line
             nearest = max(reporters, key=lambda h: h.start)
             before = [h for h in before if h.end <= nearest.end]
@@ -261,11 +260,16 @@ def governing_holders(holders: list[Holder], s: str, cue: int, lexicon: Lexicon,
             own = lexicon.find_cues(s[h.end:first.start])
             if not own or own[0].stance != stance:
                 reporter = [x for x in before if x.end <= first.start]  # "Scholz said Germany is ready": its own
-                reported = not {c for x in reporter for c in x.codes} & {c for k in kept for c in k.codes} and any(
-                    w.group(0).lower() in lexicon.reporting for w in _WORD_START.finditer(s[h.end:first.start]))
+                reported = not {c for x in reporter for c in x.codes} & {c for k in kept for c in k.codes} \
+                    and _reports_between(s, h.end, first.start, lexicon)
                 break
         kept.append(h)
     return sorted(kept, key=lambda h: h.start), reported
+
+
+def _reports_between(s: str, start: int, end: int, lexicon: Lexicon) -> bool:
+    """Is there a verb of saying between two holders ("Scholz said Putin ...")?"""
+    return any(w.group(0).lower() in lexicon.reporting for w in _WORD_START.finditer(s, start, end))
 
 
 _NEXT_WORD = re.compile(r"\s+([a-z]+)\b")

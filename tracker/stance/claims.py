@@ -781,8 +781,17 @@ def compile_topic(topic, lexicon: Lexicon, where: str) -> TopicMatcher:
 
 
 _GOVERNMENT_VIAS = frozenset({"name", "capital", "metonym", "official"})
-_DATELINE_CITY = re.compile(r"^[A-ZÀ-Þ][A-ZÀ-Þ .'’/-]+,\s*$")
+_DATELINE_PLACE = re.compile(r"(?:/[\w ]+)?\s*(?:,\s*(?:\d|[A-Z][a-z]+\.? \d)|\(|[–—-])")
+_DATELINE_CITY = re.compile(r"[A-ZÀ-Þ][A-ZÀ-Þ .'’/-]+,\s*")
 _DATELINE_END = re.compile(r"\s*(?:\([^)]{1,40}\))?\s*[—–-]")
+
+
+def _in_dateline(s: str, m) -> bool:
+    """Is the mention the place of a dateline: "Riga, 30 April 2025 (dpa) - ...", "BÜRGENSTOCK,
+    Switzerland (AP) — ..."?"""
+    if m.start == 0:
+        return _DATELINE_PLACE.match(s, m.end) is not None
+    return _DATELINE_CITY.fullmatch(s, 0, m.start) is not None and _DATELINE_END.match(s, m.end) is not None
 
 
 def _analyse_mentions(s: str, mentions, lexicon: Lexicon, *, persons_only: bool = False,
@@ -809,10 +818,8 @@ def _analyse_mentions(s: str, mentions, lexicon: Lexicon, *, persons_only: bool 
                 continue
             if m.via in ("metonym", "capital") and re.match(r"^\s+(?:in|of)\s+[A-Z]", s[m.end:]):
                 continue  # "the Chancellery in Tallinn" is Estonia's, not Germany's
-            if m.start == 0 and re.match(r"^(?:/[\w ]+)?\s*(?:,\s*(?:\d|[A-Z][a-z]+\.? \d)|\(|[–—-])", s[m.end:]):
-                continue  # a dateline: "Riga, 30 April 2025 (dpa) - Estonia is prepared..."
-            if _DATELINE_CITY.match(s[:m.start]) and _DATELINE_END.match(s, m.end):
-                continue  # "BÜRGENSTOCK, Switzerland (AP) — Putin's demand ...": where it was filed
+            if _in_dateline(s, m):
+                continue  # where the story was filed, not who speaks
             role = _role_after(s, last.end, lexicon)
             if role is False:
                 continue  # "opposition leader", "Army chief"
