@@ -110,8 +110,8 @@ class TopicMatcher:
 @dataclass
 class _DocState:
     last_person: tuple[str, tuple[str, ...]] | None = None  # (name, codes it speaks for)
+    mentions: tuple[int, list] = (-1, [])  # the last sentence's index and its mentions
     last_holders: tuple[str, ...] = ()
-    last_actor: tuple[tuple[str, ...], int] = ((), -10)  # the one government a sentence named, and its index
     last_holder_speaker: str | None = None
     last_holder_sentence: int = -10
     topic_anchor_sentence: dict[str, int] = field(default_factory=dict)
@@ -153,9 +153,6 @@ def extract_claims(
         carried = _carried_quote(sentence, s, state) if quote_here is None else None
         mentions = _with_surnames(s, gazetteer.find_mentions(s, on=published), state)
         named_alone.update(c for m in mentions if m.via != "group" for c in m.codes)
-        before_actor = state.last_actor if state.last_actor[1] == sentence.index - 1 else ((), -10)
-        named_here = {c for m in mentions if m.via in _GOVERNMENT_VIAS for c in m.codes}
-        state.last_actor = (tuple(named_here), sentence.index) if len(named_here) == 1 else ((), -10)
         issuer = document_issuer(s, mentions, lexicon, gazetteer, published)
         if issuer:
             state.document, state.document_sentence = issuer, s
@@ -165,10 +162,14 @@ def extract_claims(
             context = [x.text for x in sentences[max(0, sentence.index - reach):sentence.index]] + lead
             live[topic.id] = [sp for sp in topic.anchor_spans(s, context)
                               if not _placed_elsewhere(s, sp[1], mentions, topic.topic, lexicon)]
+        previous_mentions = state.mentions if state.mentions[0] == sentence.index - 1 else (-1, [])
+        state.mentions = (sentence.index, mentions)
         if not any(live.values()) and not _refers_back_to_any(s, topics, state, sentence.index, lexicon):
             _, persons = _analyse_mentions(s, mentions, lexicon, persons_only=True)
             persons = _learn_officials(s, mentions, persons, lexicon, state)
-            state.last_quote = _quote_of(sentence, s, quote_here or carried, _closing_pronoun(s, state, lexicon))
+            office = _unnamed_office(s, [m for m in mentions if m.via in _GOVERNMENT_VIAS], previous_mentions[1],
+                                     sentences, sentence, gazetteer, lexicon, published)
+            state.last_quote = _quote_of(sentence, s, quote_here or carried, _closing_pronoun(s, state, lexicon) or office)
             subject = _subject_person(s, persons, lexicon, mentions)  # nothing to claim here; only follow who speaks
             if subject is not None:
                 state.last_person = subject
@@ -191,13 +192,9 @@ def extract_claims(
         opening = _opening_source(s, holders) if len(clauses) > 1 else None
         aside = _aside_speaker(s, holders) if len(clauses) > 1 else None
         unnamed_source = opens_with_unnamed_source(s, holders, lexicon)  # "According to the Financial Times, ..."
+        unnamed_office = _unnamed_office(s, holders, previous_mentions[1], sentences, sentence, gazetteer, lexicon,
+                                         published)
         office = closing_role(s, lexicon)  # "..., premier says": the office speaks, unnamed
-        # 'Downing Street was more guarded. "There are no plans ...," a spokesperson said': an office
-        # no country names, in a sentence that names no holder, speaks for the one government before
-        closer = lexicon.unnamed_closer.search(s) if lexicon.unnamed_closer is not None and before_actor[0] \
-            and not holders and opens_quotation(s) else None
-        unnamed_office = Holder(len(s), len(s), before_actor[0], " ".join(closer.group(1).lower().split()), "office") \
-            if closer else None
         previous: list[Holder] = []  # the holders of the clause before, in this sentence
         first = len(claims)  # this sentence's claims start here
         timed: set[int] = set()  # ids of its conditional claims that only say "premature"
@@ -359,7 +356,8 @@ def extract_claims(
         for topic in topics:
             if live[topic.id]:
                 state.topic_anchor_sentence[topic.id] = sentence.index
-        state.last_quote = _quote_of(sentence, s, quote_here or carried, pronoun_speaker or closing_speaker(s, holders))
+        state.last_quote = _quote_of(sentence, s, quote_here or carried,
+                                     pronoun_speaker or closing_speaker(s, holders) or unnamed_office)
         subject = _subject_person(s, persons, lexicon, mentions)
         if subject is not None:
             state.last_person = subject
@@ -698,7 +696,12 @@ def _quotations(sentences, gazetteer, lexicon: Lexicon, published: date | None) 
             last = sentence.text
             holders, _ = _analyse_mentions(last, gazetteer.find_mentions(last, on=published), lexicon)
             speaker = quote_speaker(last, holders, lexicon) or _pronoun_closes(last, lexicon)
-            if speaker is not None:
+            office = _office_closes(last, holders, group[opened], sentences, gazetteer, lexicon, published) \
+                if speaker is None else None
+            if office is not None:  # '"... Our goal remains membership," spokesman Tykhyi said'
+                found.update((s.index, office) for s in group[opened:k + 1])
+                opened = None
+            elif speaker is not None:
                 found.update((s.index, speaker) for s in group[opened:k])
                 opened = None
             elif _CLOSING_MARK.search(last):
@@ -707,6 +710,56 @@ def _quotations(sentences, gazetteer, lexicon: Lexicon, published: date | None) 
 
 
 _CLOSING_MARK = re.compile(r"[\"”»]")  # after the opening one: the quotation closes in its sentence
+
+
+def _unnamed_office(s: str, governments: list, previous_mentions: list, sentences, sentence, gazetteer,
+                    lexicon: Lexicon, published: date | None) -> Holder | None:
+    """'Downing Street was more guarded. "There are no plans ...," a spokesperson said': an office no
+    country or name comes with speaks for the government the sentence before gives the floor to
+    (`governments`: the sentence's holders, or its government mentions)."""
+    if lexicon.unnamed_closer is None or sentence.index == 0 or not opens_quotation(s):
+        return None
+    closer = lexicon.unnamed_closer.search(s)
+    if closer is None or any(m.start >= closer.start() for m in governments):
+        return None  # '...," a spokesperson for Macron said': named after all
+    before = sentences[sentence.index - 1].text
+    codes = _speaking_government(before, previous_mentions or gazetteer.find_mentions(before, on=published), lexicon)
+    if not codes or any(set(m.codes) != set(codes) for m in governments):
+        return None  # a quotation that names another government: whose office speaks is unclear
+    return Holder(len(s), len(s), codes, " ".join(closer.group(1).lower().split()), "office")
+
+
+def _office_closes(last: str, holders: list, first, sentences, gazetteer, lexicon: Lexicon,
+                   published: date | None) -> QuoteSpeaker | None:
+    """A quotation of several sentences closed by an office no country comes with ('...," a
+    spokesperson said'): it speaks for the government the sentence before the quotation names."""
+    closer = lexicon.unnamed_closer.search(last) if lexicon.unnamed_closer is not None else None
+    if closer is None or first.index == 0 or any(h.start >= closer.start() for h in holders):
+        return None
+    before = sentences[first.index - 1].text
+    codes = _speaking_government(before, gazetteer.find_mentions(before, on=published), lexicon)
+    if not codes:
+        return None
+    return QuoteSpeaker(Holder(len(last), len(last), codes, " ".join(closer.group(1).lower().split()), "office"),
+                        attribution_text(last[closer.start() + 2:]))
+
+
+def _speaking_government(text: str, mentions: list, lexicon: Lexicon) -> tuple[str, ...]:
+    """The government a sentence gives the floor to: the only one it names, or the one whose
+    office opens it ("Ukraine's Foreign Ministry rejected Orbán's comments.")."""
+    mentions = [m for m in mentions if m.via in _GOVERNMENT_VIAS]
+    codes = {c for m in mentions for c in m.codes}
+    if len(codes) == 1:
+        return tuple(codes)
+    first = mentions[0] if mentions else None
+    if first is None or len(first.codes) != 1 or text[:first.start].strip(" \"“'‘").lower() not in ("", "the"):
+        return ()
+    office = _OFFICE_AFTER.match(text, first.end)
+    words = office.group(1).lower().split() if office else []
+    return first.codes if any(" ".join(words[:n]) in lexicon.speaking_roles for n in (1, 2)) else ()
+
+
+_OFFICE_AFTER = re.compile(r"['’]s\s+([A-Za-z]+(?:\s+[A-Za-z]+)?)")
 
 
 _ENDS_QUOTED = re.compile(r"[\"”»][\s.]*$")

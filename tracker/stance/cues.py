@@ -322,10 +322,11 @@ class Lexicon:
             self.closing_role = re.compile(
                 rf"[,;]\s+(?:(?:the|its|their)\s+)?({roles})\s+(?:{verbs})\b(?:\s+[\w'’]+){{0,4}}\W*$", re.IGNORECASE)
             # a quotation closed by an office no name or country comes with: '...," a spokesperson
-            # told reporters', '...," the prime minister's official spokesperson said on Monday'
+            # told reporters', '...," the prime minister's official spokesperson said on Monday',
+            # '...," spokesman Heorhii Tykhyi said' (a name the gazetteer does not know)
             self.unnamed_closer = re.compile(
                 rf"[,.!?][\"”]\s+(?:(?:the|a|an|its|their)\s+)?(?:[a-z][\w-]*(?:\s+[a-z][\w-]*)?['’]s\s+)?"
-                rf"(?:(?:official|chief|senior|deputy|top)\s+)?({roles})\s+(?:{verbs})\b")
+                rf"(?:(?:official|chief|senior|deputy|top)\s+)?({roles})(?:\s+[A-Z][\w.'’-]*){{0,3}}\s+(?:{verbs})\b")
         self.hearsay = phrases(holders.get("hearsay", []), f"{name}: [holders] hearsay")
         openers = holders.get("source_openers", ["according to"])
         self.source_opener = re.compile(r"^\W*(?:" + "|".join(compile_phrase(p) for p in openers) + r")(?!\w)",
