@@ -60,6 +60,16 @@ _UNNAMED_SUBJECT = re.compile(
 # up" (not "said allies should have invited Ukraine": the speaker's own judgement).
 _SAID_OF_GROUP = re.compile(r"\b(?:said|says)\s+(?:that\s+)?(?:Europeans|allies|partners|countries|governments)\s+"
                             r"(?:are|were|is|was|remain|remained)\b")
+# A part of the countries just listed, none of them named: "..., but that fewer than half had
+# pledged ground troops", "only some of them would send soldiers"
+_PARTITIVE_SUBJECT = re.compile(
+    r"\b(?:(?:(?:fewer|less|more)\s+than\s+(?:half|a\s+third|a\s+quarter|a\s+dozen|\d+)"
+    r"(?:\s+(?:of\s+(?:them|those|these|the\s+\d+)|countries|nations|states|members|governments|allies))?)"
+    r"|(?:only\s+)?(?:some|most|several|few|many|a\s+few|a\s+handful|half|a\s+minority|a\s+majority|two|three|four|five)"
+    r"\s+of\s+(?:them|those|these|the\s+\d+)"
+    r"|not\s+all(?:\s+of\s+them)?)"
+    r"\s+(?:already\s+|yet\s+|so\s+far\s+)?(?:are|is|were|was|have|has|had|would|will|could|may|might|said|say)\b",
+    re.IGNORECASE)
 _RELATIVE_IN = re.compile(r"\s(?:that|who|which)\s", re.IGNORECASE)
 # Prepositions of time: "since Macron's remarks", "after Macron's remark that ..." name a time, not a holder.
 TIME_PREPOSITIONS = frozenset({"since", "after", "before", "following", "until"})
@@ -73,6 +83,8 @@ def unnamed_subject(s: str, start: int, cue: int) -> bool:
     """Does an unnamed group open a clause between `start` and the cue? The cue may be the
     group's own verb ("Several members are considering": the cue starts at "are")."""
     if any(m.start() < cue for m in _SAID_OF_GROUP.finditer(s, start, min(len(s), cue + 12))):
+        return True
+    if any(m.start() < cue for m in _PARTITIVE_SUBJECT.finditer(s, start, min(len(s), cue + 12))):
         return True
     for m in _UNNAMED_SUBJECT.finditer(s, start, min(len(s), cue + 12)):
         if m.start() >= cue:
