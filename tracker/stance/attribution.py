@@ -61,12 +61,14 @@ _UNNAMED_SUBJECT = re.compile(
 _SAID_OF_GROUP = re.compile(r"\b(?:said|says)\s+(?:that\s+)?(?:Europeans|allies|partners|countries|governments)\s+"
                             r"(?:are|were|is|was|remain|remained)\b")
 # A part of the countries just listed, none of them named: "..., but that fewer than half had
-# pledged ground troops", "only some of them would send soldiers"
+# pledged ground troops", "only some of them would send soldiers"; or of a poll's respondents:
+# "... found that only in Poland did more than a third of respondents say they would back it"
 _PARTITIVE_SUBJECT = re.compile(
     r"\b(?:(?:(?:fewer|less|more)\s+than\s+(?:half|a\s+third|a\s+quarter|a\s+dozen|\d+)"
-    r"(?:\s+(?:of\s+(?:them|those|these|the\s+\d+)|countries|nations|states|members|governments|allies))?)"
+    r"(?:\s+(?:of\s+(?:them|those|these|the\s+\d+|respondents|voters|people|citizens|the\s+public)"
+    r"|countries|nations|states|members|governments|allies))?)"
     r"|(?:only\s+)?(?:some|most|several|few|many|a\s+few|a\s+handful|half|a\s+minority|a\s+majority|two|three|four|five)"
-    r"\s+of\s+(?:them|those|these|the\s+\d+)"
+    r"\s+of\s+(?:them|those|these|the\s+\d+|respondents|voters|people|citizens|the\s+public)"
     r"|not\s+all(?:\s+of\s+them)?)"
     r"\s+(?:already\s+|yet\s+|so\s+far\s+)?(?:are|is|were|was|have|has|had|would|will|could|may|might|said|say)\b",
     re.IGNORECASE)
