@@ -168,7 +168,7 @@ def extract_claims(
             _, persons = _analyse_mentions(s, mentions, lexicon, persons_only=True)
             persons = _learn_officials(s, mentions, persons, lexicon, state)
             office = _unnamed_office(s, [m for m in mentions if m.via in _GOVERNMENT_VIAS], previous_mentions[1],
-                                     sentences, sentence, gazetteer, lexicon, published)
+                                     sentences, sentence, lexicon)
             state.last_quote = _quote_of(sentence, s, quote_here or carried, _closing_pronoun(s, state, lexicon) or office)
             subject = _subject_person(s, persons, lexicon, mentions)  # nothing to claim here; only follow who speaks
             if subject is not None:
@@ -192,8 +192,7 @@ def extract_claims(
         opening = _opening_source(s, holders) if len(clauses) > 1 else None
         aside = _aside_speaker(s, holders) if len(clauses) > 1 else None
         unnamed_source = opens_with_unnamed_source(s, holders, lexicon)  # "According to the Financial Times, ..."
-        unnamed_office = _unnamed_office(s, holders, previous_mentions[1], sentences, sentence, gazetteer, lexicon,
-                                         published)
+        unnamed_office = _unnamed_office(s, holders, previous_mentions[1], sentences, sentence, lexicon)
         office = closing_role(s, lexicon)  # "..., premier says": the office speaks, unnamed
         previous: list[Holder] = []  # the holders of the clause before, in this sentence
         first = len(claims)  # this sentence's claims start here
@@ -712,8 +711,8 @@ def _quotations(sentences, gazetteer, lexicon: Lexicon, published: date | None) 
 _CLOSING_MARK = re.compile(r"[\"”»]")  # after the opening one: the quotation closes in its sentence
 
 
-def _unnamed_office(s: str, governments: list, previous_mentions: list, sentences, sentence, gazetteer,
-                    lexicon: Lexicon, published: date | None) -> Holder | None:
+def _unnamed_office(s: str, governments: list, previous_mentions: list, sentences, sentence,
+                    lexicon: Lexicon) -> Holder | None:
     """'Downing Street was more guarded. "There are no plans ...," a spokesperson said': an office no
     country or name comes with speaks for the government the sentence before gives the floor to
     (`governments`: the sentence's holders, or its government mentions)."""
@@ -722,11 +721,10 @@ def _unnamed_office(s: str, governments: list, previous_mentions: list, sentence
     closer = lexicon.unnamed_closer.search(s)
     if closer is None or any(m.start >= closer.start() for m in governments):
         return None  # '...," a spokesperson for Macron said': named after all
-    before = sentences[sentence.index - 1].text
-    codes = _speaking_government(before, previous_mentions or gazetteer.find_mentions(before, on=published), lexicon)
-    if not codes or any(set(m.codes) != set(codes) for m in governments):
+    office = _office_holder(s, closer, sentences[sentence.index - 1].text, previous_mentions, lexicon)
+    if office is None or any(set(m.codes) != set(office.codes) for m in governments):
         return None  # a quotation that names another government: whose office speaks is unclear
-    return Holder(len(s), len(s), codes, " ".join(closer.group(1).lower().split()), "office")
+    return office
 
 
 def _office_closes(last: str, holders: list, first, sentences, gazetteer, lexicon: Lexicon,
@@ -737,11 +735,14 @@ def _office_closes(last: str, holders: list, first, sentences, gazetteer, lexico
     if closer is None or first.index == 0 or any(h.start >= closer.start() for h in holders):
         return None
     before = sentences[first.index - 1].text
-    codes = _speaking_government(before, gazetteer.find_mentions(before, on=published), lexicon)
-    if not codes:
-        return None
-    return QuoteSpeaker(Holder(len(last), len(last), codes, " ".join(closer.group(1).lower().split()), "office"),
-                        attribution_text(last[closer.start() + 2:]))
+    office = _office_holder(last, closer, before, gazetteer.find_mentions(before, on=published), lexicon)
+    return QuoteSpeaker(office, attribution_text(last[closer.start() + 2:])) if office else None
+
+
+def _office_holder(text: str, closer: re.Match, before: str, before_mentions: list, lexicon: Lexicon) -> Holder | None:
+    """The office that closes `text` (`closer`), speaking for the government `before` gives the floor to."""
+    codes = _speaking_government(before, before_mentions, lexicon)
+    return Holder(len(text), len(text), codes, " ".join(closer.group(1).lower().split()), "office") if codes else None
 
 
 def _speaking_government(text: str, mentions: list, lexicon: Lexicon) -> tuple[str, ...]:
