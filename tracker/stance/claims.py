@@ -110,7 +110,6 @@ class TopicMatcher:
 @dataclass
 class _DocState:
     last_person: tuple[str, tuple[str, ...]] | None = None  # (name, codes it speaks for)
-    mentions: tuple[int, list] = (-1, [])  # the last sentence's index and its mentions
     last_holders: tuple[str, ...] = ()
     last_holder_speaker: str | None = None
     last_holder_sentence: int = -10
@@ -144,6 +143,7 @@ def extract_claims(
     quoted = _quotations(sentences, gazetteer, lexicon, published)
     spoken_by_document = _document_quotations(sentences, lexicon)
     resolved: dict[int, QuoteSpeaker | None] = {}  # quotations closed by '..." he said': their speaker
+    last_mentions: list = []
     for sentence in sentences:
         s = sentence.text
         quote_here = quoted.get(sentence.index)
@@ -162,12 +162,11 @@ def extract_claims(
             context = [x.text for x in sentences[max(0, sentence.index - reach):sentence.index]] + lead
             live[topic.id] = [sp for sp in topic.anchor_spans(s, context)
                               if not _placed_elsewhere(s, sp[1], mentions, topic.topic, lexicon)]
-        previous_mentions = state.mentions if state.mentions[0] == sentence.index - 1 else (-1, [])
-        state.mentions = (sentence.index, mentions)
+        previous_mentions, last_mentions = last_mentions, mentions  # of the sentence before, and of this one
         if not any(live.values()) and not _refers_back_to_any(s, topics, state, sentence.index, lexicon):
             _, persons = _analyse_mentions(s, mentions, lexicon, persons_only=True)
             persons = _learn_officials(s, mentions, persons, lexicon, state)
-            office = _unnamed_office(s, [m for m in mentions if m.via in _GOVERNMENT_VIAS], previous_mentions[1],
+            office = _unnamed_office(s, [m for m in mentions if m.via in _GOVERNMENT_VIAS], previous_mentions,
                                      sentences, sentence, lexicon)
             state.last_quote = _quote_of(sentence, s, quote_here or carried, _closing_pronoun(s, state, lexicon) or office)
             subject = _subject_person(s, persons, lexicon, mentions)  # nothing to claim here; only follow who speaks
@@ -192,7 +191,7 @@ def extract_claims(
         opening = _opening_source(s, holders) if len(clauses) > 1 else None
         aside = _aside_speaker(s, holders) if len(clauses) > 1 else None
         unnamed_source = opens_with_unnamed_source(s, holders, lexicon)  # "According to the Financial Times, ..."
-        unnamed_office = _unnamed_office(s, holders, previous_mentions[1], sentences, sentence, lexicon)
+        unnamed_office = _unnamed_office(s, holders, previous_mentions, sentences, sentence, lexicon)
         office = closing_role(s, lexicon)  # "..., premier says": the office speaks, unnamed
         previous: list[Holder] = []  # the holders of the clause before, in this sentence
         first = len(claims)  # this sentence's claims start here
