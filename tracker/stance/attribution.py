@@ -62,14 +62,16 @@ _SAID_OF_GROUP = re.compile(r"\b(?:said|says)\s+(?:that\s+)?(?:Europeans|allies|
                             r"(?:are|were|is|was|remain|remained)\b")
 # A part of the countries just listed, none of them named: "..., but that fewer than half had
 # pledged ground troops", "only some of them would send soldiers"; or of a poll's respondents:
-# "... found that only in Poland did more than a third of respondents say they would back it"
+# "... found that only in Poland did more than a third of respondents say they would back it";
+# or all of them denied: "acknowledging that not every ally would take part"
 _PARTITIVE_SUBJECT = re.compile(
     r"\b(?:(?:(?:fewer|less|more)\s+than\s+(?:half|a\s+third|a\s+quarter|a\s+dozen|\d+)"
     r"(?:\s+(?:of\s+(?:them|those|these|the\s+\d+|respondents|voters|people|citizens|the\s+public)"
     r"|countries|nations|states|members|governments|allies))?)"
     r"|(?:only\s+)?(?:some|most|several|few|many|a\s+few|a\s+handful|half|a\s+minority|a\s+majority|two|three|four|five)"
     r"\s+of\s+(?:them|those|these|the\s+\d+|respondents|voters|people|citizens|the\s+public)"
-    r"|not\s+all(?:\s+of\s+them)?)"
+    r"|not\s+(?:all|every)(?:\s+of\s+them|\s+(?:(?:European|NATO|Western|EU)\s+)?(?:allies|ally|countries|country|nations|nation"
+    r"|states|state|members|member|governments|government|partners|partner|capitals|capital))?)"
     r"\s+(?:already\s+|yet\s+|so\s+far\s+)?(?:are|is|were|was|have|has|had|would|will|could|may|might|said|say)\b",
     re.IGNORECASE)
 _RELATIVE_IN = re.compile(r"\s(?:that|who|which)\s", re.IGNORECASE)
@@ -79,6 +81,13 @@ _PREPOSITION_BEFORE = re.compile(r"\b(?:from|of|by|to|with|among|for|against)\s+
 _COORDINATED = re.compile(r",?\s*(?:and|or|as well as|along with|together with)\s+", re.IGNORECASE)
 _RELATIVE = re.compile(r",\s+(?:who|which)\s+(?!\w+\s+(?:said|says|told|added|stated)\b)")
 _THAT_BEFORE = re.compile(r"\b(?:that|whether)\s+(?:the\s+)?$", re.IGNORECASE)
+
+
+def partitive_subject(s: str, cue: int) -> int | None:
+    """Where the part of the countries starts (none of them named) whose verb the cue is:
+    "not every ally would take part", "only some of them would send soldiers"."""
+    return next((m.start() for m in _PARTITIVE_SUBJECT.finditer(s, max(0, cue - 80), min(len(s), cue + 12))
+                 if m.start() < cue <= m.end() + 1), None)
 
 
 def unnamed_subject(s: str, start: int, cue: int) -> bool:

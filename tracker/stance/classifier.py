@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Protocol
 
-from tracker.stance.attribution import TIME_PREPOSITIONS
+from tracker.stance.attribution import TIME_PREPOSITIONS, partitive_subject
 from tracker.stance.cues import CueHit, Lexicon
 
 Span = tuple[int, int]
@@ -65,6 +65,7 @@ class RuleClassifier:
         hits = [h for h in hits if not (h.needs_holder_before and h.start < first_holder
                                         and not _quoted_before(clause, h, first_holder))
                 and not _inside(h, clause.holders) and not _other_subject(clause.text, h, first_holder)
+                and not _partitive_subject(clause.text, h, clause.holders)
                 and not _owned_by_another(clause.text, h, clause.holders)
                 and not _said_by_another(clause.text, h, clause.holders, self.lexicon)
                 and not _absolute_of_another(clause.text, h, clause.holders, self.lexicon)]
@@ -212,6 +213,13 @@ def _absolute_of_another(text: str, hit: CueHit, spans: tuple[Span, ...], lexico
         return False
     name = next((i for i in range(1, (m.lastindex or 0) + 1) if m.group(i) is not None), None)
     return name is not None and not any(start < m.end(name) and m.start(name) < end for start, end in spans)
+
+
+def _partitive_subject(text: str, hit: CueHit, holders: tuple[tuple[int, int], ...]) -> bool:
+    """A cue whose subject is a part of the countries, none of them named ("France and Britain
+    would lead the force, acknowledging that not every ally would take part")."""
+    start = partitive_subject(text, hit.start)
+    return start is not None and not any(start <= a < hit.start for a, _ in holders)
 
 
 def _other_subject(text: str, hit: CueHit, first_holder: int) -> bool:
