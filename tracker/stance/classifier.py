@@ -215,7 +215,7 @@ def _absolute_of_another(text: str, hit: CueHit, spans: tuple[Span, ...], lexico
     return name is not None and not any(start < m.end(name) and m.start(name) < end for start, end in spans)
 
 
-def _partitive_subject(text: str, hit: CueHit, holders: tuple[tuple[int, int], ...]) -> bool:
+def _partitive_subject(text: str, hit: CueHit, holders: tuple[Span, ...]) -> bool:
     """A cue whose subject is a part of the countries, none of them named ("France and Britain
     would lead the force, acknowledging that not every ally would take part")."""
     start = partitive_subject(text, hit.start)
