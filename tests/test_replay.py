@@ -10,13 +10,15 @@ change that the gold labels do not have (a wrong signal).
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 from click.testing import CliRunner
 
 from tests.conftest import ROOT, write_config
 from tracker.cli import main
 from tracker.config import load_config
-from tracker.positions.replay import load_corpus, replay
+from tracker.positions.replay import (Flagged, GoldChange, LevelScore, Trace, load_corpus, replay,
+                                        why_missed)
 
 STREAM = ROOT / "tests" / "data" / "replay" / "stream.jsonl"
 
@@ -82,3 +84,37 @@ def test_the_seeds_replay_finds_their_changes_and_no_false_one(tmp_path):
     levels = json.loads(result.output)["levels"]
     assert levels["signals+shifts"]["precision"] == 1.0 and levels["signals+shifts"]["recall"] == 1.0
     assert levels["alerts"]["precision"] == 1.0 and levels["alerts"]["found"] >= 2
+
+
+MISSES = ROOT / "tests" / "data" / "replay" / "misses.jsonl"
+
+
+def test_each_gold_change_not_alerted_says_where_it_was_lost(tmp_path):
+    """tests/data/replay/misses.jsonl: Italy's gold change to support is in an article that does not
+    name Italy, so its return to oppose finds the position already there; Spain's gold stance is
+    labelled where the text never names it, so its first readable report starts a position, and
+    its last article is labelled oppose where the text says ready."""
+    config = write_config(tmp_path, "")
+    result = CliRunner().invoke(main, ["--config", str(config), "eval", "--replay", str(MISSES), "--show"])
+    assert result.exit_code == 0, result.output
+    assert "  MISSED 2025-02-01 m2       IT   oppose -> support; not alerted: no claim for the actor" in result.output
+    assert "  MISSED 2025-03-01 m3       ES   oppose -> support; not alerted: first report of the actor" in result.output
+    assert ("  MISSED 2025-04-01 m4       IT   support -> oppose; not alerted: position already the new stance"
+            in result.output)
+    assert "  MISSED 2025-05-01 m5       ES   support -> oppose; not alerted: read with another stance" in result.output
+    data = json.loads(CliRunner().invoke(main, ["--config", str(config), "eval", "--replay", str(MISSES),
+                                                "--json"]).output)
+    assert data["not_alerted"] == {"no claim for the actor": 1, "read with another stance": 1,
+                                   "first report of the actor": 1, "position already the new stance": 1}
+
+
+def test_a_change_flagged_but_not_alerted_or_elsewhere_is_told_apart_from_a_held_position():
+    change = GoldChange("a5", "2025-03-01", "DE", "oppose", "support")
+    trace = Trace(before={"DE": "oppose"}, claimed={"DE": {"support"}})
+    signal = Flagged(article="a5", published="2025-03-01", actor="DE", from_stance="oppose", to_stance="support",
+                     level="signal", alerted=False, evidence="", outlet=None)
+    early = replace(signal, article="a2", published="2025-01-10")
+    assert why_missed(change, {"signals+shifts": LevelScore(found=[change])}, trace) == "a signal, not alerted"
+    assert why_missed(change, {"signals+shifts": LevelScore(flagged=[early], missed=[change])}, trace) \
+        == "flagged more than 3 days away"
+    assert why_missed(change, {"signals+shifts": LevelScore(missed=[change])}, trace) == "read, position held"

@@ -78,6 +78,14 @@ class GoldChange:
     to_stance: str
 
 
+@dataclass(frozen=True)
+class Trace:
+    """What the engine held before one article and read in it, for the topic."""
+
+    before: dict[str, str]  # actor -> position before the article
+    claimed: dict[str, set[str]]  # actor -> stances claimed in the article
+
+
 @dataclass
 class LevelScore:
     flagged: list[Flagged] = field(default_factory=list)
@@ -116,14 +124,20 @@ class ReplayReport:
     gold_changes: list[GoldChange]
     levels: dict[str, LevelScore]
     corrections: int = 0  # first readings put right (level correction): not changes, not scored
+    why_missed: dict[GoldChange, str] = field(default_factory=dict)  # gold changes not alerted -> WHY_MISSED
+
+    def missed_by_reason(self) -> dict[str, int]:
+        return {why: n for why in WHY_MISSED if (n := sum(1 for r in self.why_missed.values() if r == why))}
 
     def as_dict(self, *, show: bool = False) -> dict[str, Any]:
         data: dict[str, Any] = {"corpus": self.corpus, "topic": self.topic, "articles": self.articles,
                                 "gold_changes": len(self.gold_changes), "corrections": self.corrections,
-                                "levels": {name: score.as_dict() for name, score in self.levels.items()}}
+                                "levels": {name: score.as_dict() for name, score in self.levels.items()},
+                                "not_alerted": self.missed_by_reason()}
         if show:
             data["flagged"] = {name: [f.__dict__ for f in s.flagged] for name, s in self.levels.items()}
-            data["missed"] = {name: [g.__dict__ for g in s.missed] for name, s in self.levels.items()}
+            data["missed"] = {name: [g.__dict__ | ({"why": self.why_missed[g]} if name == "alerts" else {})
+                                     for g in s.missed] for name, s in self.levels.items()}
         return data
 
 
@@ -184,13 +198,16 @@ def replay(articles: list[CorpusArticle], config, *, topic: str, corpus: str = "
         config = replace(config, db=Path(tmp) / "replay.db", feeds=())
         first_seen: dict[int, str] = {}   # shift id -> article that raised it
         became_shift: dict[int, str] = {}  # shift id -> article that made it a shift
+        traces: dict[str, Trace] = {}  # article id -> what the engine read and held there
         try:
             for article in ordered:
                 url = article.url if article.url and article.url not in urls else f"https://replay.invalid/{article.id}"
                 urls.add(url)
-                ingest_text(db, config, url=url, title=article.title, text=article.text,
-                            published_at=article.published, outlet=article.outlet,
-                            clock=FixedClock(f"{article.published}T12:00:00"))
+                before = _positions(db, topic)
+                article_id, _ = ingest_text(db, config, url=url, title=article.title, text=article.text,
+                                            published_at=article.published, outlet=article.outlet,
+                                            clock=FixedClock(f"{article.published}T12:00:00"))
+                traces[article.id] = Trace(before, _claimed(db, article_id, topic))
                 for shift_id, level in _levels(db):
                     first_seen.setdefault(shift_id, article.id)
                     if level == "shift":
@@ -220,8 +237,53 @@ def replay(articles: list[CorpusArticle], config, *, topic: str, corpus: str = "
         items.sort(key=lambda f: (order[f.article], f.actor))
         levels[name] = _score(items, changes, sequences, by_id, order)
     corrections = sum(1 for row in rows if row["level"] == "correction")
+    why = {change: why_missed(change, levels, traces[change.article]) for change in levels["alerts"].missed}
     return ReplayReport(corpus=corpus, topic=topic, articles=len(ordered), gold_changes=changes, levels=levels,
-                        corrections=corrections)
+                        corrections=corrections, why_missed=why)
+
+
+def _positions(db, topic: str) -> dict[str, str]:
+    return dict(db.execute("SELECT actor, stance FROM positions WHERE topic = ?", [topic]).fetchall())
+
+
+def _claimed(db, article_id: int, topic: str) -> dict[str, set[str]]:
+    claimed: dict[str, set[str]] = {}
+    for actor, stance in db.execute("SELECT actor, stance FROM claims WHERE article_id = ? AND topic = ?",
+                                    [article_id, topic]):
+        claimed.setdefault(actor, set()).add(stance)
+    return claimed
+
+
+# Why a gold change was not alerted, from the first stage that lost it: the claim
+# (not read, read otherwise), the position (nothing to change from, already
+# there, held) or the alert level (a signal).
+SIGNAL_ONLY = "a signal, not alerted"
+NO_CLAIM = "no claim for the actor"
+OTHER_STANCE = "read with another stance"
+FIRST_REPORT = "first report of the actor"
+ALREADY = "position already the new stance"
+ELSEWHERE = f"flagged more than {FOUND_WITHIN_DAYS} days away"
+HELD = "read, position held"
+WHY_MISSED = (SIGNAL_ONLY, NO_CLAIM, OTHER_STANCE, FIRST_REPORT, ALREADY, ELSEWHERE, HELD)
+
+
+def why_missed(change: GoldChange, levels: dict[str, LevelScore], trace: Trace) -> str:
+    """The first stage that lost a gold change the alerts missed (one of ``WHY_MISSED``)."""
+    if change in levels["signals+shifts"].found:
+        return SIGNAL_ONLY
+    read = trace.claimed.get(change.actor)
+    if not read:
+        return NO_CLAIM
+    if change.to_stance not in read:
+        return OTHER_STANCE
+    held = trace.before.get(change.actor)
+    if held is None:
+        return FIRST_REPORT
+    if held == change.to_stance:
+        return ALREADY
+    if any(f.actor == change.actor and f.to_stance == change.to_stance for f in levels["signals+shifts"].flagged):
+        return ELSEWHERE
+    return HELD
 
 
 def _levels(db) -> list[tuple[int, str]]:
@@ -321,11 +383,15 @@ def format_replay(report: ReplayReport, *, show: bool = False) -> str:
             sent = "alerted" if f.alerted else "not alerted"
             lines.append(f"  {mark:<5} {f.published} {f.article:<8} {f.actor:<4} {f.from_stance} -> {f.to_stance}:"
                          f" {f.level}{late}, {sent} ({f.reason})\n        [{f.outlet}] {f.evidence[:160]}")
-        lines += ["", "gold changes (the levels that found each):"]
+        lines += ["", "gold changes (the levels that found each; for those not alerted, where they were lost):"]
         for g in report.gold_changes:
             found = [name for name, s in report.levels.items() if g in s.found]
+            why = report.why_missed.get(g)
             lines.append(f"  {'found' if found else 'MISSED':<6} {g.published} {g.article:<8} {g.actor:<4} "
-                         f"{g.from_stance} -> {g.to_stance}" + (f" ({', '.join(found)})" if found else ""))
+                         f"{g.from_stance} -> {g.to_stance}" + (f" ({', '.join(found)})" if found else "")
+                         + (f"; not alerted: {why}" if why and why != SIGNAL_ONLY else ""))
+        if report.why_missed:
+            lines.append("not alerted: " + "; ".join(f"{n} {why}" for why, n in report.missed_by_reason().items()))
     return "\n".join(lines)
 
 
