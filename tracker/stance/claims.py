@@ -205,7 +205,7 @@ def extract_claims(
             # a subject of its own, named before its verb (not a speaker closing the sentence)
             named = any(h.start < clause.start + 60 for h in c_holders)
             if not c_holders:
-                c_holders = _resolve_pronoun_holder(c_text, offset, state, persons, lexicon, sentence.index)
+                c_holders = _resolve_pronoun_holder(c_text, offset, state, persons, lexicon, sentence.index, s)
             shares_subject = lexicon.shared_subject is not None and lexicon.shared_subject.match(c_text.lstrip())
             if not c_holders and previous and shares_subject:
                 c_holders = previous  # "..., but has ruled out sending troops": the same subject
@@ -1091,7 +1091,7 @@ _OWN_SUBJECT_SAID = re.compile(r"^\W*(?:The|A|An)\s+[^,;]*?(?:,[^,;]*,)?\s+(?:ha
 
 
 def _resolve_pronoun_holder(c_text: str, offset: int, state: _DocState, persons, lexicon: Lexicon,
-                            index: int) -> list[Holder]:
+                            index: int, whole: str = "") -> list[Holder]:
     m = lexicon.person_pronoun.search(c_text)
     said = _SPEAKER_BEFORE_PRONOUN.search(c_text[:m.start()]) if m else None
     if said:  # "Martin said he had proposed": he is the speaker, whoever else the sentence names
@@ -1101,8 +1101,11 @@ def _resolve_pronoun_holder(c_text: str, offset: int, state: _DocState, persons,
         return [Holder(offset + m.start(), offset + m.end(), speaker[3], speaker[2], "pronoun")]
     if m and state.last_person is not None:
         name, codes = state.last_person
-        # a person named earlier in this very sentence wins ("The declaration by Starmer..., as he stated")
-        earlier = [p for p in persons if p[1] <= offset + m.start()]
+        # a person named earlier in this very sentence wins ("The declaration by Starmer..., as he stated"),
+        # unless only inside the quotation the pronoun closes ('"... a grey zone that invites Putin to try
+        # again," he said': not Putin)
+        quoted_from = _quotation_closed_before(c_text, offset, m.start(), whole)
+        earlier = [p for p in persons if p[1] <= offset + m.start() and (quoted_from is None or p[1] <= quoted_from)]
         if earlier:
             name, codes = earlier[-1][2], earlier[-1][3]
         return [Holder(offset + m.start(), offset + m.end(), codes, name, "pronoun")] if codes else []
@@ -1121,6 +1124,19 @@ def _resolve_pronoun_holder(c_text: str, offset: int, state: _DocState, persons,
     if a and state.last_holders and index - state.last_holder_sentence <= 1:
         return [Holder(offset + a.start(), offset + a.end(), state.last_holders, state.last_holder_speaker, "pronoun")]
     return []
+
+
+_CLOSED_QUOTE_BEFORE = re.compile(r"[,.!?…]?\s*[\"”]\s*$")
+
+
+def _quotation_closed_before(c_text: str, offset: int, at: int, whole: str) -> int | None:
+    """Where the quotation that closes right before the pronoun at `at` (of `c_text`, which starts
+    at `offset` of the sentence `whole`) opens, or None when the pronoun follows no quotation."""
+    if not whole or not _CLOSED_QUOTE_BEFORE.search(c_text[:at]):
+        return None
+    closing = offset + c_text.rfind('"' if c_text[:at].rstrip().endswith('"') else "”", 0, at)
+    opening = max(whole.rfind('"', 0, closing), whole.rfind("“", 0, closing))
+    return opening if opening >= 0 else 0
 
 
 def _subject_person(s: str, persons, lexicon: Lexicon, mentions=()) -> tuple[str, tuple[str, ...]] | None:
