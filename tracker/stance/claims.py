@@ -914,11 +914,10 @@ def _chains(s: str, mentions, lexicon: Lexicon) -> list[list]:
                     m.via == "official" and REPORTING.match(s[m.end:]))):
                 chains.append([m])  # "...of NATO, U.S. Adviser Jake Sullivan said", "..., Sanchez said": a new subject
                 continue
-            if between.strip() == "," and len(chains[-1]) == 1 and prev.via in ("name", "capital") \
-                    and s[:prev.start].strip(" \"“'(").lower() in lexicon.prepositions \
-                    and not _listed_on(s, m, mentions[n + 1:n + 2], lexicon) and isinstance(_role_after(s, m.end, lexicon), str):
+            if between.strip() == "," and len(chains[-1]) == 1 and _fronted_place(s, prev, m, mentions[n + 1:n + 2],
+                                                                               lexicon):
                 chains.append([m])  # "In Washington, White House spokesman John Kirby said": where, then who
-                continue  # (not "In Berlin, Paris and London, ...": one list of places)
+                continue
             if between.strip() == "," and lexicon.language == "en" and _FINITE_AFTER.match(s, m.end):
                 chains.append([m])  # "Asked about troops for Ukraine, Sweden did not rule it out": a new subject
                 continue
@@ -934,9 +933,13 @@ def _chains(s: str, mentions, lexicon: Lexicon) -> list[list]:
     return chains
 
 
-def _listed_on(s: str, m, following, lexicon: Lexicon) -> bool:
-    """Does the list go on after the mention ("Paris and London")?"""
-    return bool(following) and lexicon.list_joiner.fullmatch(s[m.end:following[0].start]) is not None
+def _fronted_place(s: str, place, m, following, lexicon: Lexicon) -> bool:
+    """Is `place` a place that opens the sentence ("In Washington,") and `m`, after its comma, a seat
+    with an office ("White House spokesman"), not the next place of a list ("In Berlin, Paris and London")?"""
+    if place.via not in ("name", "capital") or s[:place.start].strip(" \"“'(").lower() not in lexicon.prepositions:
+        return False
+    listed_on = bool(following) and lexicon.list_joiner.fullmatch(s[m.end:following[0].start]) is not None
+    return not listed_on and isinstance(_role_after(s, m.end, lexicon), str)
 
 
 def _titles_a_speaker(m, following) -> bool:
