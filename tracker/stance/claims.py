@@ -1129,17 +1129,17 @@ def _resolve_pronoun_holder(c_text: str, offset: int, state: _DocState, persons,
     return []
 
 
-_CLOSED_QUOTE_BEFORE = re.compile(r"[,.!?…]?\s*[\"”]\s*$")
+_CLOSED_QUOTE_BEFORE = re.compile(r"[,.!?…]?\s*([\"”])\s*$")
 
 
 def _quotation_closed_before(c_text: str, offset: int, at: int, whole: str) -> int | None:
     """Where the quotation that closes right before the pronoun at `at` (of `c_text`, which starts
     at `offset` of the sentence `whole`) opens, or None when the pronoun follows no quotation."""
-    if not whole or not _CLOSED_QUOTE_BEFORE.search(c_text[:at]):
+    closed = _CLOSED_QUOTE_BEFORE.search(c_text[:at]) if whole else None
+    if closed is None:
         return None
-    closing = offset + c_text.rfind('"' if c_text[:at].rstrip().endswith('"') else "”", 0, at)
-    opening = max(whole.rfind('"', 0, closing), whole.rfind("“", 0, closing))
-    return opening if opening >= 0 else 0
+    closing = offset + closed.start(1)
+    return max(whole.rfind('"', 0, closing), whole.rfind("“", 0, closing), 0)
 
 
 def _subject_person(s: str, persons, lexicon: Lexicon, mentions=()) -> tuple[str, tuple[str, ...]] | None:
