@@ -72,6 +72,18 @@ def test_phrase_language(phrase, text, hit):
     assert m is not None and m.group(0) == hit
 
 
+@pytest.mark.parametrize("phrase, text, hit", [
+    ("no question of", 'there was "no question" of troops', 'no question" of'),
+    ("no question of", "there was \u201cno question\u201d of troops", "no question\u201d of"),
+    # the quotation opened before the phrase: its closing mark is not the phrase's to cross
+    ("willing ~ to", 'the "coalition of the willing" to review', None),
+    ("no question of", 'a "question" of troops', None),
+])
+def test_phrase_may_close_the_quotation_it_opens_after(phrase, text, hit):
+    m = compile_phrases([phrase], "test").search(text)
+    assert (m.group(0) if m else None) == hit
+
+
 @pytest.mark.parametrize("clause, stance", [
     ("Berlin would not deploy troops", "oppose"),
     ("Sweden would not rule out sending forces", "conditional"),

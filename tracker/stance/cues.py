@@ -30,10 +30,24 @@ TIME_KINDS = ("previously", "last-season", "last-year", "last-month", "last-week
               "earlier-this-year", "month", "year")
 
 
+_SEPARATOR = r"[\s-]+"
+# A phrase that opens right after a quotation mark may close the quotation between two of its
+# words (there was "no question" of troops); a quotation opened before the phrase may not
+# (the "coalition of the willing" to ...).
+_QUOTED_SEPARATOR = r"[\"”]?[\s-]+"
+
+
 def compile_phrase(phrase: str) -> str:
     """One phrase of the lexicon language -> a regex (no groups, no anchors)."""
     if phrase.startswith("re:"):
         return "(?:" + phrase[3:] + ")"
+    plain = _phrase_regex(phrase, _SEPARATOR)
+    if len(phrase.split()) < 2:
+        return plain
+    return f"(?:(?<=[\"“]){_phrase_regex(phrase, _QUOTED_SEPARATOR)}|{plain})"
+
+
+def _phrase_regex(phrase: str, separator: str) -> str:
     parts: list[str] = []
     for token in phrase.split():
         if token == "~":
@@ -50,13 +64,13 @@ def compile_phrase(phrase: str) -> str:
         body = alternatives[0] if len(alternatives) == 1 else "(?:" + "|".join(alternatives) + ")"
         if parts:
             body = "[\"“‘']?" + body  # a quoted phrase: leading "coalition of the willing"
-        parts.append(f"(?:{body}[\\s-]+)?" if optional else body + r"[\s-]+")
+        parts.append(f"(?:{body}{separator})?" if optional else body + separator)
     regex = "".join(parts)
     # the last separator belongs to the next word, not to this phrase
-    if regex.endswith(r"[\s-]+"):
-        regex = regex[: -len(r"[\s-]+")]
-    elif regex.endswith(r"[\s-]+)?"):
-        regex = regex[: -len(r"[\s-]+)?")] + ")?"
+    if regex.endswith(separator):
+        regex = regex[: -len(separator)]
+    elif regex.endswith(separator + ")?"):
+        regex = regex[: -len(separator + ")?")] + ")?"
     return regex
 
 
