@@ -119,6 +119,7 @@ class _DocState:
     document: tuple[str, ...] | None = None  # the issuer of the document last named ("declaration of NATO")
     document_sentence: str = ""  # the sentence that named it: evidence of who speaks
     last_quote: tuple | None = None  # (paragraph, sentence index, QuoteSpeaker) of the last attributed quotation
+    officials: dict[str, tuple[tuple[str, ...], frozenset[str]]] = field(default_factory=dict)  # name -> codes, offices
 
 
 def extract_claims(
@@ -166,6 +167,7 @@ def extract_claims(
         if not any(live.values()) and not _refers_back_to_any(s, topics, state, sentence.index, lexicon):
             _, persons = _analyse_mentions(s, mentions, lexicon, persons_only=True)
             persons = _learn_officials(s, mentions, persons, lexicon, state)
+            _note_offices(mentions, state)
             office = _unnamed_office(s, [m for m in mentions if m.via in _GOVERNMENT_VIAS], previous_mentions,
                                      sentences, sentence, lexicon)
             state.last_quote = _quote_of(sentence, s, quote_here or carried, _closing_pronoun(s, state, lexicon) or office)
@@ -177,6 +179,7 @@ def extract_claims(
         mentions = _then_officials(s, mentions, gazetteer, dated, published, lexicon)
         holders, persons = _analyse_mentions(s, mentions, lexicon)
         persons = _learn_officials(s, mentions, persons, lexicon, state)
+        _note_offices(mentions, state)
         if _asks(s):  # "Will Germany send troops to Ukraine?": the writer asks; nobody takes a stance
             subject = _subject_person(s, persons, lexicon, mentions)
             if subject is not None:
@@ -1118,6 +1121,14 @@ def _resolve_pronoun_holder(c_text: str, offset: int, state: _DocState, persons,
             return [Holder(offset + m.start(), offset + m.end(), earlier[-1][3], earlier[-1][2], "pronoun")]
         return []
     a = lexicon.actor_pronouns.search(c_text)
+    titled = _title_holder(a.group(0), state) if a else None
+    if titled and not any(p[1] <= offset + a.start() for p in persons) \
+            and not _inside_quotation(whole[:offset] + c_text[:a.start()] if whole else c_text[:a.start()]):
+        # "German Chancellor Friedrich Merz hosted the meeting. ... the chancellor said": the one
+        # government whose holder of that office the article named (not '... Miller said: "The president
+        # has been clear': the speaker's president)
+        name, codes = titled
+        return [Holder(offset + a.start(), offset + a.end(), codes, name, "pronoun")]
     if a and a.group(0).lower() == "they" and _PLURAL_GROUP.search(c_text, 0, a.start()):
         return []  # "but key allies signalled they were not ready": they are the allies, unnamed
     if a and _OWN_SUBJECT_SAID.search(c_text[:a.start()]):
@@ -1127,6 +1138,34 @@ def _resolve_pronoun_holder(c_text: str, offset: int, state: _DocState, persons,
     if a and state.last_holders and index - state.last_holder_sentence <= 1:
         return [Holder(offset + a.start(), offset + a.end(), state.last_holders, state.last_holder_speaker, "pronoun")]
     return []
+
+
+def _inside_quotation(before: str) -> bool:
+    return before.count('"') % 2 == 1 or before.count("“") > before.count("”")
+
+
+def _note_offices(mentions, state: _DocState) -> None:
+    for m in mentions:
+        if m.via == "official" and m.officials and m.codes:
+            state.officials[m.officials[0].name] = (tuple(m.codes), frozenset(o.office.lower() for o in m.officials))
+
+
+_PRONOUN_TITLES = {"the chancellor": ("chancellor",), "the prime minister": ("prime minister", "premier"),
+                   "the premier": ("prime minister", "premier"), "the president": ("president",),
+                   "the foreign minister": ("foreign minister",),
+                   "the defence minister": ("defence minister", "secretary of defense"),
+                   "the defense minister": ("defence minister", "secretary of defense")}
+
+
+def _title_holder(title: str, state: _DocState) -> tuple[str, tuple[str, ...]] | None:
+    """The official "the chancellor" (`title`) names: the holder of that office the article named
+    ("chancellor (interim)" too); None when it named no one, or holders for two governments."""
+    wanted = _PRONOUN_TITLES.get(" ".join(title.lower().split()), ())
+    if not wanted:
+        return None
+    held = [(name, codes) for name, (codes, offices) in state.officials.items()
+            if any(o == w or o.startswith(w + " (") for o in offices for w in wanted)]
+    return held[-1] if held and len({codes for _, codes in held}) == 1 else None
 
 
 _CLOSED_QUOTE_BEFORE = re.compile(r"[,.!?…]?\s*([\"”])\s*$")
