@@ -1123,7 +1123,7 @@ def _resolve_pronoun_holder(c_text: str, offset: int, state: _DocState, persons,
     a = lexicon.actor_pronouns.search(c_text)
     titled = _title_holder(a.group(0), state) if a else None
     if titled and not any(p[1] <= offset + a.start() for p in persons) \
-            and not _inside_quotation(whole[:offset] + c_text[:a.start()] if whole else c_text[:a.start()]):
+            and not _inside_quotation(whole[:offset] + c_text[:a.start()]):
         # "German Chancellor Friedrich Merz hosted the meeting. ... the chancellor said": the one
         # government whose holder of that office the article named (not '... Miller said: "The president
         # has been clear': the speaker's president)
@@ -1141,6 +1141,7 @@ def _resolve_pronoun_holder(c_text: str, offset: int, state: _DocState, persons,
 
 
 def _inside_quotation(before: str) -> bool:
+    """Is a quotation open at the end of `before` (the sentence up to a word)?"""
     return before.count('"') % 2 == 1 or before.count("“") > before.count("”")
 
 
