@@ -1121,7 +1121,7 @@ def _resolve_pronoun_holder(c_text: str, offset: int, state: _DocState, persons,
             return [Holder(offset + m.start(), offset + m.end(), earlier[-1][3], earlier[-1][2], "pronoun")]
         return []
     a = lexicon.actor_pronouns.search(c_text)
-    titled = _title_holder(a.group(0), state) if a else None
+    titled = _title_holder(a.group(0), state, lexicon) if a else None
     if titled and not any(p[1] <= offset + a.start() for p in persons) \
             and not _inside_quotation(whole[:offset] + c_text[:a.start()]):
         # "German Chancellor Friedrich Merz hosted the meeting. ... the chancellor said": the one
@@ -1151,17 +1151,10 @@ def _note_offices(mentions, state: _DocState) -> None:
             state.officials[m.officials[0].name] = (tuple(m.codes), frozenset(o.office.lower() for o in m.officials))
 
 
-_PRONOUN_TITLES = {"the chancellor": ("chancellor",), "the prime minister": ("prime minister", "premier"),
-                   "the premier": ("prime minister", "premier"), "the president": ("president",),
-                   "the foreign minister": ("foreign minister",),
-                   "the defence minister": ("defence minister", "secretary of defense"),
-                   "the defense minister": ("defence minister", "secretary of defense")}
-
-
-def _title_holder(title: str, state: _DocState) -> tuple[str, tuple[str, ...]] | None:
+def _title_holder(title: str, state: _DocState, lexicon: Lexicon) -> tuple[str, tuple[str, ...]] | None:
     """The official "the chancellor" (`title`) names: the holder of that office the article named
     ("chancellor (interim)" too); None when it named no one, or holders for two governments."""
-    wanted = _PRONOUN_TITLES.get(" ".join(title.lower().split()), ())
+    wanted = lexicon.office_titles.get(" ".join(title.lower().split()), ())
     if not wanted:
         return None
     held = [(name, codes) for name, (codes, offices) in state.officials.items()

@@ -314,6 +314,8 @@ class Lexicon:
         self.person_pronoun = re.compile(r"(?<![\w'’])(" + "|".join(re.escape(f) for f in forms) + r")(?![\w'’])") \
             if forms else re.compile(r"(?!x)x")
         self.actor_pronouns = phrases(holders.get("actor_pronouns", []), f"{name}: [holders] actor_pronouns")
+        self.office_titles = {" ".join(title.lower().split()): tuple(o.lower() for o in offices)
+                              for title, offices in holders.get("office_titles", {}).items()}
         self.titles = _words(holders.get("titles", []))
         # English is subject-verb-object: a name right after a verb is its object. Languages with
         # verb-second or free word order ("Am Montag sagte Scholz") switch this off.
