@@ -98,8 +98,10 @@ class Topic:
         for _, rank, _, span in sorted(found, key=lambda item: item[:3]):
             if spans and span.start < spans[-1].end:
                 # a standalone phrase wins over the anchor inside it; a contrary phrase
-                # keeps the anchor it ends with ("renounce its plans to join NATO")
-                if rank < ranks[-1] and not (spans[-1].kind in ("contrary", "giving_up") and span.kind == "anchor"):
+                # keeps the anchor it ends with ("renounce its plans to join NATO", "the
+                # non-membership of Ukraine in NATO")
+                if rank < ranks[-1] and not (spans[-1].kind in ("contrary", "giving_up")
+                                             and span.kind in ("anchor", "standalone")):
                     spans[-1], ranks[-1] = span, rank
                 continue
             spans.append(span)
