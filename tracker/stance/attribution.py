@@ -406,9 +406,20 @@ def closing_speaker(s: str, holders: list[Holder]) -> Holder | None:
         said_end = h.end + verb.end()
         added = _ADDING.search(s, said_end)
         end = added.start() if added is not None else len(s)
-        if end - said_end <= 30 and not any(h.start < o.start < end for o in holders):
+        others = [o for o in holders if h.start < o.start < end]
+        if end - said_end <= 30 and not others:
+            return h
+        # '..., Rama told a joint news conference with Zelenskiy.': where and with whom he said it, no
+        # clause of its own, and the company he kept does not speak
+        if end - said_end <= 100 and not _CLAUSE_IN_TAIL.search(s, said_end, end) \
+                and all(_IN_COMPANY.search(s, said_end, o.start) for o in others):
             return h
     return None
+
+
+_IN_COMPANY = re.compile(r"\b(?:with|alongside|beside|next to)\s+(?:[\w'’.-]+\s+){0,4}$")
+_CLAUSE_IN_TAIL = re.compile(r"\b(?:that|is|are|was|were|would|will|could|should|can|must|has|had|have|might|may|"
+                             r"did|does|do|if|but|and|as|because|while|when|who|which)\b|[,;:\"“”]", re.IGNORECASE)
 
 
 _ADDING = re.compile(r",\s+(?:adding|saying|noting|arguing|stressing|insisting|warning|calling|citing|pointing|"
