@@ -119,6 +119,7 @@ class _DocState:
     document: tuple[str, ...] | None = None  # the issuer of the document last named ("declaration of NATO")
     document_sentence: str = ""  # the sentence that named it: evidence of who speaks
     last_quote: tuple | None = None  # (paragraph, sentence index, QuoteSpeaker) of the last attributed quotation
+    open_quote: tuple | None = None  # the same, of a quotation still open when its sentence ends
     officials: dict[str, tuple[tuple[str, ...], frozenset[str]]] = field(default_factory=dict)  # name -> codes, offices
 
 
@@ -152,6 +153,8 @@ def extract_claims(
             quote_here = _resolve_quote(quote_here, state, resolved)
         # '"..." he said on Thursday. "But allies agreed ..."': the quotation goes on
         carried = _carried_quote(sentence, s, state) if quote_here is None else None
+        if quote_here is None and carried is None:
+            carried = _inside_open_quote(sentence, state)
         mentions = _with_surnames(s, gazetteer.find_mentions(s, on=published), state)
         named_alone.update(c for m in mentions if m.via != "group" for c in m.codes)
         issuer = document_issuer(s, mentions, lexicon, gazetteer, published)
@@ -171,6 +174,7 @@ def extract_claims(
             office = _unnamed_office(s, [m for m in mentions if m.via in _GOVERNMENT_VIAS], previous_mentions,
                                      sentences, sentence, lexicon)
             state.last_quote = _quote_of(sentence, s, quote_here or carried, _closing_pronoun(s, state, lexicon) or office)
+            state.open_quote = _left_open(sentence, s, carried, state, mentions, lexicon)
             subject = _subject_person(s, persons, lexicon, mentions)  # nothing to claim here; only follow who speaks
             if subject is not None:
                 state.last_person = subject
@@ -359,6 +363,7 @@ def extract_claims(
                 state.topic_anchor_sentence[topic.id] = sentence.index
         state.last_quote = _quote_of(sentence, s, quote_here or carried,
                                      pronoun_speaker or closing_speaker(s, holders) or unnamed_office)
+        state.open_quote = _left_open(sentence, s, carried, state, mentions, lexicon, holders)
         subject = _subject_person(s, persons, lexicon, mentions)
         if subject is not None:
             state.last_person = subject
@@ -785,6 +790,44 @@ def _carried_quote(sentence, s: str, state: _DocState) -> QuoteSpeaker | None:
         return None
     paragraph, index, speaker = state.last_quote
     return speaker if paragraph == sentence.paragraph and index == sentence.index - 1 else None
+
+
+# 'Kristersson said: "Sweden's road into NATO is now complete. Ukraine's future also lies in NATO."':
+# a quotation its speaker introduces, left open at the end of the sentence
+_INTRODUCED = re.compile(r"\b(?:said|says|told|tells|added|adds|stated|declared|insisted|stressed|warned|wrote|"
+                         r"explained|replied|answered|writes)\b[^:\"“”.]{0,60}:\s*[\"“][^\"”]*$")
+_OPEN_PRONOUN = re.compile(r"\b(?:he|she)\s+$", re.IGNORECASE)
+
+
+def _inside_open_quote(sentence, state: _DocState) -> QuoteSpeaker | None:
+    """A sentence inside a quotation its speaker opened in the sentence before."""
+    if state.open_quote is None:
+        return None
+    paragraph, index, speaker = state.open_quote
+    return speaker if paragraph == sentence.paragraph and index == sentence.index - 1 else None
+
+
+def _left_open(sentence, s: str, carried: QuoteSpeaker | None, state: _DocState, mentions, lexicon: Lexicon,
+               holders: list[Holder] | None = None) -> tuple | None:
+    """The speaker of a quotation still open when this sentence ends: one carried on with no
+    closing mark, or one this sentence introduces ('..., she told reporters: "...')."""
+    if carried is not None and state.open_quote is not None and carried is state.open_quote[2]:
+        return None if _CLOSING_MARK.search(s) else (sentence.paragraph, sentence.index, carried)
+    m = _INTRODUCED.search(s)
+    if m is None:
+        return None
+    if holders is None:
+        holders, _ = _analyse_mentions(s, mentions, lexicon)
+    before = [h for h in holders if h.end <= m.start() and h.codes]
+    if before:
+        h = before[-1]
+        speaker = Holder(len(s), len(s), h.codes, h.speaker, "quote")
+    elif _OPEN_PRONOUN.search(s, 0, m.start()) and state.last_person is not None and state.last_person[1]:
+        name, codes = state.last_person
+        speaker = Holder(len(s), len(s), codes, name, "quote")
+    else:
+        return None
+    return sentence.paragraph, sentence.index, QuoteSpeaker(speaker, s[m.start():m.start() + 60])
 
 
 def _quote_of(sentence, s: str, quote: QuoteSpeaker | None, closer: Holder | None) -> tuple | None:
