@@ -152,9 +152,8 @@ def extract_claims(
         if quote_here is not None and not quote_here.holder.codes:
             quote_here = _resolve_quote(quote_here, state, resolved)
         # '"..." he said on Thursday. "But allies agreed ..."': the quotation goes on
-        carried = _carried_quote(sentence, s, state) if quote_here is None else None
-        if quote_here is None and carried is None:
-            carried = _inside_open_quote(sentence, state)
+        carried = _carried_quote(sentence, s, state) or _just_before(state.open_quote, sentence) \
+            if quote_here is None else None
         mentions = _with_surnames(s, gazetteer.find_mentions(s, on=published), state)
         named_alone.update(c for m in mentions if m.via != "group" for c in m.codes)
         issuer = document_issuer(s, mentions, lexicon, gazetteer, published)
@@ -786,9 +785,16 @@ def _resolve_quote(quote: QuoteSpeaker, state: _DocState, resolved: dict) -> Quo
 def _carried_quote(sentence, s: str, state: _DocState) -> QuoteSpeaker | None:
     """A sentence that is all quotation, right after an attributed one in the same paragraph,
     goes on with its speaker."""
-    if state.last_quote is None or not opens_quotation(s) or not _ENDS_QUOTED.search(s):
+    if not opens_quotation(s) or not _ENDS_QUOTED.search(s):
         return None
-    paragraph, index, speaker = state.last_quote
+    return _just_before(state.last_quote, sentence)
+
+
+def _just_before(quote: tuple | None, sentence) -> QuoteSpeaker | None:
+    """The speaker of a quotation recorded for the sentence just before this one, in its paragraph."""
+    if quote is None:
+        return None
+    paragraph, index, speaker = quote
     return speaker if paragraph == sentence.paragraph and index == sentence.index - 1 else None
 
 
@@ -796,15 +802,6 @@ def _carried_quote(sentence, s: str, state: _DocState) -> QuoteSpeaker | None:
 # a quotation its speaker introduces, left open at the end of the sentence
 _INTRODUCED = re.compile(r"\b(?:said|says|told|tells|added|adds|stated|declared|insisted|stressed|warned|wrote|"
                          r"explained|replied|answered|writes)\b[^:\"“”.]{0,60}:\s*[\"“][^\"”]*$")
-_OPEN_PRONOUN = re.compile(r"\b(?:he|she)\s+$", re.IGNORECASE)
-
-
-def _inside_open_quote(sentence, state: _DocState) -> QuoteSpeaker | None:
-    """A sentence inside a quotation its speaker opened in the sentence before."""
-    if state.open_quote is None:
-        return None
-    paragraph, index, speaker = state.open_quote
-    return speaker if paragraph == sentence.paragraph and index == sentence.index - 1 else None
 
 
 def _left_open(sentence, s: str, carried: QuoteSpeaker | None, state: _DocState, mentions, lexicon: Lexicon,
@@ -819,10 +816,12 @@ def _left_open(sentence, s: str, carried: QuoteSpeaker | None, state: _DocState,
     if holders is None:
         holders, _ = _analyse_mentions(s, mentions, lexicon)
     before = [h for h in holders if h.end <= m.start() and h.codes]
+    word_before = s[:m.start()].split()[-1:]  # '..., he said: "'
     if before:
         h = before[-1]
         speaker = Holder(len(s), len(s), h.codes, h.speaker, "quote")
-    elif _OPEN_PRONOUN.search(s, 0, m.start()) and state.last_person is not None and state.last_person[1]:
+    elif word_before and word_before[0].lower() in lexicon.person_pronouns \
+            and state.last_person is not None and state.last_person[1]:
         name, codes = state.last_person
         speaker = Holder(len(s), len(s), codes, name, "quote")
     else:
