@@ -75,6 +75,17 @@ def test_jsonl_gold_is_read(tmp_path):
     assert [(d.id, len(d.labels)) for d in docs] == [("a1", 1), ("a2", 0)]
 
 
+def test_a_label_in_the_uk_form_scores_as_the_iso_code_the_engine_gives(engine, tmp_path):
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps({"id": "a1", "published": "2025-03-10", "gold": [
+        {"actor": "UK", "stance": "support"}, {"actor": "EL", "stance": "oppose"}],
+        "text": "Britain is ready to send troops to Ukraine. Greece will not send troops to Ukraine."}) + "\n",
+        encoding="utf-8")
+    assert [(lab.actor, lab.stance) for lab in load_gold(gold)[0].labels] == [("GB", "support"), ("GR", "oppose")]
+    report = evaluate(gold, engine)
+    assert (report.overall.tp, report.overall.fp, report.overall.fn) == (2, 0, 0)
+
+
 @pytest.mark.parametrize("body, message", [
     ('{"id": "a1", "text": "x", "gold": [{"actor": "DK", "stance": "maybe"}]}', "gold.jsonl:1 gold #1: stance 'maybe'; expected one of: support, conditional, oppose"),
     ("not json", "gold.jsonl:1: not JSON"),

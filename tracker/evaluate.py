@@ -181,13 +181,20 @@ def _load_jsonl(path: Path) -> list[GoldDoc]:
     return docs
 
 
+# Codes labellers use for a country whose ISO 3166-1 alpha-2 code differs
+# ("UK" is reserved by ISO for GB, "EL" is the EU's code for Greece); the
+# engine names actors by their ISO code, so a label in these forms is read as it.
+_ACTOR_CODE_ALIASES = {"UK": "GB", "EL": "GR"}
+
+
 def _label(item: Any, where: str, topic: str | None = None) -> GoldLabel:
     if not isinstance(item, dict) or not isinstance(item.get("actor"), str):
         raise ConfigError(f"{where}: a label needs \"actor\" and \"stance\", found {item!r}")
     stance = item.get("stance")
     if stance not in STANCES:
         raise ConfigError(f"{where}: stance {stance!r}; expected one of: {', '.join(STANCES)}")
-    return GoldLabel(item["actor"], stance, bool(item.get("ambiguous", False)), item.get("evidence"),
+    actor = _ACTOR_CODE_ALIASES.get(item["actor"], item["actor"])
+    return GoldLabel(actor, stance, bool(item.get("ambiguous", False)), item.get("evidence"),
                      item.get("topic") or topic or DEFAULT_TOPIC)
 
 
