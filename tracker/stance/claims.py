@@ -1258,10 +1258,13 @@ def _governed(s: str, start: int, lexicon: Lexicon, mentions=()) -> bool:
             break
         i -= 1
     governors = _GOVERNORS_EN if english else lexicon.prepositions
+    if english and i >= 0 and _GERUND.fullmatch(tokens[i].group(0)):
+        return True  # the object of a participle: "before meeting Steve Witkoff and Jared Kushner, Zelenskyy said"
     return i >= 0 and tokens[i].group(0).lower() in governors
 
 
 _TOKEN = re.compile(r"[\w'’.-]+|[,;:()“”\"—–]")
+_GERUND = re.compile(r"[a-z]{2,}ing")
 
 
 def _claim_speaker(holder: Holder, code: str, holders: list[Holder], clause, office: str | None) -> str | None:
