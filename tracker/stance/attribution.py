@@ -567,6 +567,31 @@ def document_issuer(s: str, mentions, lexicon: Lexicon, gazetteer=None, on=None)
     return None
 
 
+# Where the list of drafters ends: "drafted by British, French and German officials with Ukrainian input
+# and presented at talks in London" (not the input, the place or what follows).
+_DRAFTERS_END = re.compile(r"\s(?:with|and\s+[a-z]+ed|in|on|at|after|before|ahead|during|for)\s|[;:.\"“]|"
+                           r",\s+(?:[a-z]+s|[a-z]+ed|would|will|has|had|is|was)\b")
+
+
+def draft_drafters(s: str, mentions, lexicon: Lexicon) -> tuple[str, ...] | None:
+    """The governments the sentence names as a draft's drafters ("the European counter-proposal,
+    drafted by British, French and German officials"), or None."""
+    if lexicon.draft_drafted_by is None:
+        return None
+    m = lexicon.draft_drafted_by.search(s)
+    if m is None:
+        return None
+    end = _DRAFTERS_END.search(s, m.end())
+    stop = end.start() if end else len(s)
+    codes = [c for x in mentions if m.end() <= x.start < stop and x.via != "group" for c in x.codes]
+    return tuple(dict.fromkeys(codes)) or None
+
+
+def draft_speaks(s: str, lexicon: Lexicon) -> re.Match | None:
+    """Where a draft states its terms in the sentence ('It also states: "...', '"...," it reads')."""
+    return lexicon.draft_says.search(s) if lexicon.draft_says is not None else None
+
+
 def document_name(s: str, lexicon: Lexicon) -> str:
     """The document's noun as the sentence names it ("declaration"), for a claim's speaker."""
     m = lexicon.document_noun.search(s) if lexicon.document_noun is not None else None

@@ -23,7 +23,7 @@ from tracker.models import Claim
 from tracker.stance.actors import Mention, Official
 from tracker.stance.attribution import (REPORTING, TIME_PREPOSITIONS, TITLE_WORDS, WORD, Holder, QuoteSpeaker,
                                          attribution_text, closing_role, closing_speaker, document_issuer, document_name,
-                                         document_speaks, governing_holders, on_record, opens_quotation,
+                                         document_speaks, draft_drafters, draft_speaks, governing_holders, on_record, opens_quotation,
                                          opens_with_unnamed_source, pundit_reports, quote_speaker, says, unnamed_subject,
                                          wills)
 from tracker.stance.classifier import ClauseInput, StanceClassifier, StanceDecision
@@ -118,6 +118,9 @@ class _DocState:
     surnames: dict[str, object] = field(default_factory=dict)  # "Sullivan" -> the Mention of "Jake Sullivan"
     document: tuple[str, ...] | None = None  # the issuer of the document last named ("declaration of NATO")
     document_sentence: str = ""  # the sentence that named it: evidence of who speaks
+    drafters: tuple[str, ...] | None = None  # the governments that drafted the draft last named
+    drafters_sentence: str = ""
+    drafters_index: int = -10
     last_quote: tuple | None = None  # (paragraph, sentence index, QuoteSpeaker) of the last attributed quotation
     open_quote: tuple | None = None  # the same, of a quotation still open when its sentence ends
     officials: dict[str, tuple[tuple[str, ...], frozenset[str]]] = field(default_factory=dict)  # name -> codes, offices
@@ -159,6 +162,9 @@ def extract_claims(
         issuer = document_issuer(s, mentions, lexicon, gazetteer, published)
         if issuer:
             state.document, state.document_sentence = issuer, s
+        drafters = draft_drafters(s, mentions, lexicon)
+        if drafters:
+            state.drafters, state.drafters_sentence, state.drafters_index = drafters, s, sentence.index
         live: dict[str, list[tuple[int, int, bool]]] = {}
         for topic in topics:
             reach = int(getattr(topic.topic, "context_sentences", 2))
@@ -233,6 +239,11 @@ def extract_claims(
                 t_holders = [h for h in c_holders
                              if (not topic.is_subject_matter(h, s) or wills(s, h.end, lexicon))
                              and not any(a <= h.start and h.end <= b for a, b, _ in live[topic.id])]  # "NATO ambitions"
+                if not t_holders and state.drafters and sentence.index - state.drafters_index <= _DRAFT_REACH \
+                        and draft_speaks(s, lexicon):
+                    # 'It also states: "Understanding that Ukraine will not become a member of NATO"': the
+                    # terms of the draft whose drafters the article named just before
+                    t_holders = [Holder(len(s), len(s), state.drafters, "draft", "document")]
                 if not t_holders and state.document and sentence.index in spoken_by_document:
                     # '"We will continue to support it on its irreversible path ...," the declaration says'
                     t_holders = [Holder(len(s), len(s), state.document, document_name(state.document_sentence, lexicon),
@@ -328,8 +339,9 @@ def extract_claims(
                         state.emitted.add((key, s))
                         time_cue, said_at = _dated(dated, s, published, lexicon)
                         evidence = f"{s} […] {quote.attribution}" if holder.via == "quote" else s
-                        if holder.via == "document" and state.document_sentence != s:
-                            evidence = f"{s} […] {state.document_sentence}"  # who the document is
+                        named_by = state.drafters_sentence if holder.speaker == "draft" else state.document_sentence
+                        if holder.via == "document" and named_by != s:
+                            evidence = f"{s} […] {named_by}"  # who the document is
                         claims.append(Claim(
                             actor=code, topic=topic.id, stance=said,
                             confidence=round(max(confidence, 0.1), 2), evidence=evidence,
@@ -1180,6 +1192,11 @@ def _resolve_pronoun_holder(c_text: str, offset: int, state: _DocState, persons,
     if a and state.last_holders and index - state.last_holder_sentence <= 1:
         return [Holder(offset + a.start(), offset + a.end(), state.last_holders, state.last_holder_speaker, "pronoun")]
     return []
+
+
+# How many sentences after its drafters were named a draft still speaks for them: further on, an
+# article comparing drafts ("the European text states ...") may be quoting another one.
+_DRAFT_REACH = 2
 
 
 def _inside_quotation(before: str) -> bool:

@@ -301,6 +301,19 @@ class Lexicon:
             self.document_says = re.compile(
                 rf"(?:[\"”»]\s*,?\s*(?:the\s+)?(?:\w+\s+)?(?:{nouns}|it|text)\s+(?:reads|says|said|states|stated|adds|added|"
                 rf"notes|noted)\b|\baccording\s+to\s+(?:the\s+)?(?:\w+\s+){{0,2}}(?:{nouns})\b)", re.IGNORECASE)
+        drafts = [re.escape(w) for w in holders.get("drafts", [])]
+        drafted_by = [re.escape(w).replace(r"\ ", r"\s+") for w in holders.get("drafted_by", [])]
+        self.draft_drafted_by = self.draft_says = None
+        if drafts and drafted_by:
+            nouns = "|".join(sorted(drafts, key=len, reverse=True))
+            self.draft_drafted_by = re.compile(
+                rf"\b(?:{nouns})\b[^.;\"“]{{0,60}}?\b(?:{'|'.join(drafted_by)})\s+", re.IGNORECASE)
+            # the draft (or "it") states its terms: 'It also states: "...', "the text says that", '"...," it reads'
+            self.draft_says = re.compile(
+                rf"(?:\b(?:it|(?:{nouns}))\s+(?:also\s+)?(?:states|stated|says|said|reads|read|provides|stipulates|"
+                rf"stipulated)\s*(?::|that\b|[\"“])|\b(?:{nouns})\b[^.;\"“]{{0,120}}?\b(?:states|stated|says|said|reads|"
+                rf"provides|stipulates|replaces|replaced)\b[^.;\"“]{{0,80}}?(?::\s*[\"“]|\bthat\b)|[\"”]\s*,?\s*it\s+"
+                rf"(?:states|stated|says|said|reads|adds|added)\b)", re.IGNORECASE)
         self.speculative = _words(holders.get("speculative", []))
         # "Macron's push met with rejection in Berlin and Rome": the places that receive it hold the stance
         reception = holders.get("reception", [])
