@@ -23,9 +23,9 @@ from tracker.models import Claim
 from tracker.stance.actors import Mention, Official
 from tracker.stance.attribution import (REPORTING, TIME_PREPOSITIONS, TITLE_WORDS, WORD, Holder, QuoteSpeaker,
                                          attribution_text, closing_role, closing_speaker, document_issuer, document_name,
-                                         document_speaks, draft_drafters, draft_speaks, governing_holders, on_record, opens_quotation,
-                                         opens_with_unnamed_source, pundit_reports, quote_speaker, says, unnamed_subject,
-                                         wills)
+                                         document_speaks, draft_drafters, draft_speaks, governing_holders, on_record,
+                                         opens_quotation, opens_with_unnamed_source, pundit_reports, quote_speaker, says,
+                                         unnamed_subject, wills)
 from tracker.stance.classifier import ClauseInput, StanceClassifier, StanceDecision
 from tracker.stance.cues import Lexicon, compile_phrases, estimate_said_at
 from tracker.stance.sentences import PREDICATE, split_clauses, split_sentences
@@ -243,7 +243,7 @@ def extract_claims(
                         and draft_speaks(s, lexicon):
                     # 'It also states: "Understanding that Ukraine will not become a member of NATO"': the
                     # terms of the draft whose drafters the article named just before
-                    t_holders = [Holder(len(s), len(s), state.drafters, "draft", "document")]
+                    t_holders = [Holder(len(s), len(s), state.drafters, _DRAFT_SPEAKER, "document")]
                 if not t_holders and state.document and sentence.index in spoken_by_document:
                     # '"We will continue to support it on its irreversible path ...," the declaration says'
                     t_holders = [Holder(len(s), len(s), state.document, document_name(state.document_sentence, lexicon),
@@ -339,7 +339,7 @@ def extract_claims(
                         state.emitted.add((key, s))
                         time_cue, said_at = _dated(dated, s, published, lexicon)
                         evidence = f"{s} […] {quote.attribution}" if holder.via == "quote" else s
-                        named_by = state.drafters_sentence if holder.speaker == "draft" else state.document_sentence
+                        named_by = state.drafters_sentence if holder.speaker == _DRAFT_SPEAKER else state.document_sentence
                         if holder.via == "document" and named_by != s:
                             evidence = f"{s} […] {named_by}"  # who the document is
                         claims.append(Claim(
@@ -1197,6 +1197,7 @@ def _resolve_pronoun_holder(c_text: str, offset: int, state: _DocState, persons,
 # How many sentences after its drafters were named a draft still speaks for them: further on, an
 # article comparing drafts ("the European text states ...") may be quoting another one.
 _DRAFT_REACH = 2
+_DRAFT_SPEAKER = "draft"  # a draft's terms have no speaker of their own: the claim names the draft
 
 
 def _inside_quotation(before: str) -> bool:
