@@ -587,9 +587,9 @@ def draft_drafters(s: str, mentions, lexicon: Lexicon) -> tuple[str, ...] | None
     return tuple(dict.fromkeys(codes)) or None
 
 
-def draft_speaks(s: str, lexicon: Lexicon) -> re.Match | None:
-    """Where a draft states its terms in the sentence ('It also states: "...', '"...," it reads')."""
-    return lexicon.draft_says.search(s) if lexicon.draft_says is not None else None
+def draft_speaks(s: str, lexicon: Lexicon) -> bool:
+    """Does a draft state its terms in the sentence ('It also states: "...', '"...," it reads')?"""
+    return lexicon.draft_says is not None and lexicon.draft_says.search(s) is not None
 
 
 def document_name(s: str, lexicon: Lexicon) -> str:

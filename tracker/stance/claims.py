@@ -107,6 +107,12 @@ class TopicMatcher:
             not _OBJECT_FOLLOWS.match(clause, m.end()) for m in self.elliptical.finditer(clause))
 
 
+# How many sentences after its drafters were named a draft still speaks for them: further on, an
+# article comparing drafts ("the European text states ...") may be quoting another one.
+_DRAFT_REACH = 2
+_DRAFT_SPEAKER = "draft"  # a draft's terms have no speaker of their own: the claim names the draft
+
+
 @dataclass
 class _DocState:
     last_person: tuple[str, tuple[str, ...]] | None = None  # (name, codes it speaks for)
@@ -118,9 +124,7 @@ class _DocState:
     surnames: dict[str, object] = field(default_factory=dict)  # "Sullivan" -> the Mention of "Jake Sullivan"
     document: tuple[str, ...] | None = None  # the issuer of the document last named ("declaration of NATO")
     document_sentence: str = ""  # the sentence that named it: evidence of who speaks
-    drafters: tuple[str, ...] | None = None  # the governments that drafted the draft last named
-    drafters_sentence: str = ""
-    drafters_index: int = -10
+    drafters: tuple | None = None  # (codes, sentence index, sentence) of the draft last named with its drafters
     last_quote: tuple | None = None  # (paragraph, sentence index, QuoteSpeaker) of the last attributed quotation
     open_quote: tuple | None = None  # the same, of a quotation still open when its sentence ends
     officials: dict[str, tuple[tuple[str, ...], frozenset[str]]] = field(default_factory=dict)  # name -> codes, offices
@@ -164,7 +168,7 @@ def extract_claims(
             state.document, state.document_sentence = issuer, s
         drafters = draft_drafters(s, mentions, lexicon)
         if drafters:
-            state.drafters, state.drafters_sentence, state.drafters_index = drafters, s, sentence.index
+            state.drafters = drafters, sentence.index, s
         live: dict[str, list[tuple[int, int, bool]]] = {}
         for topic in topics:
             reach = int(getattr(topic.topic, "context_sentences", 2))
@@ -239,11 +243,11 @@ def extract_claims(
                 t_holders = [h for h in c_holders
                              if (not topic.is_subject_matter(h, s) or wills(s, h.end, lexicon))
                              and not any(a <= h.start and h.end <= b for a, b, _ in live[topic.id])]  # "NATO ambitions"
-                if not t_holders and state.drafters and sentence.index - state.drafters_index <= _DRAFT_REACH \
+                if not t_holders and state.drafters and sentence.index - state.drafters[1] <= _DRAFT_REACH \
                         and draft_speaks(s, lexicon):
                     # 'It also states: "Understanding that Ukraine will not become a member of NATO"': the
                     # terms of the draft whose drafters the article named just before
-                    t_holders = [Holder(len(s), len(s), state.drafters, _DRAFT_SPEAKER, "document")]
+                    t_holders = [Holder(len(s), len(s), state.drafters[0], _DRAFT_SPEAKER, "document")]
                 if not t_holders and state.document and sentence.index in spoken_by_document:
                     # '"We will continue to support it on its irreversible path ...," the declaration says'
                     t_holders = [Holder(len(s), len(s), state.document, document_name(state.document_sentence, lexicon),
@@ -339,9 +343,10 @@ def extract_claims(
                         state.emitted.add((key, s))
                         time_cue, said_at = _dated(dated, s, published, lexicon)
                         evidence = f"{s} […] {quote.attribution}" if holder.via == "quote" else s
-                        named_by = state.drafters_sentence if holder.speaker == _DRAFT_SPEAKER else state.document_sentence
-                        if holder.via == "document" and named_by != s:
-                            evidence = f"{s} […] {named_by}"  # who the document is
+                        if holder.via == "document":
+                            named_by = state.drafters[2] if holder.speaker == _DRAFT_SPEAKER else state.document_sentence
+                            if named_by != s:
+                                evidence = f"{s} […] {named_by}"  # who the document is
                         claims.append(Claim(
                             actor=code, topic=topic.id, stance=said,
                             confidence=round(max(confidence, 0.1), 2), evidence=evidence,
@@ -1194,12 +1199,6 @@ def _resolve_pronoun_holder(c_text: str, offset: int, state: _DocState, persons,
     return []
 
 
-# How many sentences after its drafters were named a draft still speaks for them: further on, an
-# article comparing drafts ("the European text states ...") may be quoting another one.
-_DRAFT_REACH = 2
-_DRAFT_SPEAKER = "draft"  # a draft's terms have no speaker of their own: the claim names the draft
-
-
 def _inside_quotation(before: str) -> bool:
     """Is a quotation open at the end of `before` (the sentence up to a word)?"""
     return before.count('"') % 2 == 1 or before.count("“") > before.count("”")
@@ -1275,9 +1274,9 @@ def _governed(s: str, start: int, lexicon: Lexicon, mentions=()) -> bool:
         if not skippable:
             break
         i -= 1
-    governors = _GOVERNORS_EN if english else lexicon.prepositions
     if english and i >= 0 and _GERUND.fullmatch(tokens[i].group(0)):
         return True  # the object of a participle: "before meeting Steve Witkoff and Jared Kushner, Zelenskyy said"
+    governors = _GOVERNORS_EN if english else lexicon.prepositions
     return i >= 0 and tokens[i].group(0).lower() in governors
 
 
