@@ -17,6 +17,7 @@ and the fix, for example::
 
 from __future__ import annotations
 
+import calendar
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
@@ -194,6 +195,8 @@ class Gazetteer:
                 mentions.append(Mention(match.start(), match.end(), surface, term.codes, term.via))
                 continue
             officials = tuple(self.officials_named(key))
+            if officials and " " not in key and _name_goes_on(text, match.end()):
+                continue  # "Pavel Havlíček, a researcher": the surname of an official is another's first name
             if officials:
                 speaker = self.speaker_actor(key, on)
                 codes = (speaker.actor,) if speaker else ()
@@ -253,6 +256,19 @@ class Gazetteer:
         return Gazetteer(actors=actors, groups=tuple(groups),
                          not_mentions=tuple(dict.fromkeys((*self.not_mentions, *own))),
                          suffixes=tuple(sorted((str(x) for x in suffixes), key=len, reverse=True)))
+
+
+_NEXT_WORD = re.compile(r"[ \t]+([^\W\d_]+)(?![\w'’])")
+
+
+def _name_goes_on(text: str, end: int) -> bool:
+    """A capitalised word right after a one-word name, nothing between: the name goes on."""
+    word = _NEXT_WORD.match(text, end)
+    return word is not None and word.group(1)[0].isupper() and word.group(1)[1:].islower() \
+        and word.group(1) not in _CALENDAR  # "Tusk Monday said"
+
+
+_CALENDAR = {*calendar.day_name, *calendar.month_name} - {""}
 
 
 def _strip_possessive(name: str) -> str:

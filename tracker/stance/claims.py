@@ -739,9 +739,9 @@ def _unnamed_office(s: str, governments: list, previous_mentions: list, sentence
     """'Downing Street was more guarded. "There are no plans ...," a spokesperson said': an office no
     country or name comes with speaks for the government the sentence before gives the floor to
     (`governments`: the sentence's holders, or its government mentions)."""
-    if lexicon.unnamed_closer is None or sentence.index == 0 or not opens_quotation(s):
+    if lexicon.unnamed_closer is None or sentence.index == 0:
         return None
-    closer = lexicon.unnamed_closer.search(s)
+    closer = lexicon.unnamed_closer.search(s) if opens_quotation(s) else lexicon.unnamed_opener.match(s)
     if closer is None or any(m.start >= closer.start() for m in governments):
         return None  # '...," a spokesperson for Macron said': named after all
     office = _office_holder(s, closer, sentences[sentence.index - 1].text, previous_mentions, lexicon)

@@ -344,6 +344,7 @@ class Lexicon:
         self.speaking_roles = _words(holders.get("speaking_roles", []))
         self.closing_role = None  # ", premier says" closing a sentence (tracker.stance.attribution.closing_role)
         self.unnamed_closer = None
+        self.unnamed_opener = None
         if self.speaking_roles:
             roles = "|".join(re.escape(r).replace(r"\ ", r"\s+")
                              for r in sorted(self.speaking_roles, key=len, reverse=True))
@@ -355,6 +356,11 @@ class Lexicon:
             # '...," spokesman Heorhii Tykhyi said' (a name the gazetteer does not know)
             self.unnamed_closer = re.compile(
                 rf"[,.!?][\"”]\s+(?:(?:the|a|an|its|their)\s+)?(?:[a-z][\w-]*(?:\s+[a-z][\w-]*)?['’]s\s+)?"
+                rf"(?:(?:official|chief|senior|deputy|top)\s+)?({roles})(?:\s+[A-Z][\w.'’-]*){{0,3}}\s+(?:{verbs})\b")
+            # the same office opening a sentence: 'Asked about the report, the prime minister's official
+            # spokesperson said: "There are no plans ..."'
+            self.unnamed_opener = re.compile(
+                rf"^(?:[^,\"“”]{{0,80}},\s+)?(?:[Tt]he|[Aa]n?|[Ii]ts|[Tt]heir)\s+(?:[a-z][\w-]*(?:\s+[a-z][\w-]*)?['’]s\s+)?"
                 rf"(?:(?:official|chief|senior|deputy|top)\s+)?({roles})(?:\s+[A-Z][\w.'’-]*){{0,3}}\s+(?:{verbs})\b")
         self.hearsay = phrases(holders.get("hearsay", []), f"{name}: [holders] hearsay")
         openers = holders.get("source_openers", ["according to"])
