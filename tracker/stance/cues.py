@@ -47,6 +47,12 @@ def compile_phrase(phrase: str) -> str:
     return f"(?:(?<=[\"“]){_phrase_regex(phrase, _QUOTED_SEPARATOR)}|{plain})"
 
 
+# "not" in a phrase, or a verb contracted with it; spelled out, so a group of phrases still
+# starts with known characters (tracker.stance.phraseindex)
+_NOT = (r"(?:not|(?:do|does|did|wo|would|ca|could|is|are|was|were|have|has|had|should|must|need)"
+        r"n['’]t)")
+
+
 def _phrase_regex(phrase: str, separator: str) -> str:
     parts: list[str] = []
     for token in phrase.split():
@@ -59,6 +65,8 @@ def _phrase_regex(phrase: str, separator: str) -> str:
         for alt in token.split("|"):
             if alt.endswith("*") and len(alt) > 1:
                 alternatives.append(re.escape(alt[:-1]) + r"[\w'’-]*")
+            elif alt == "not":
+                alternatives.append(_NOT)  # "not have any plans" is "don't have any plans" too
             else:
                 alternatives.append(re.escape(alt).replace("'", "['’]"))
         body = alternatives[0] if len(alternatives) == 1 else "(?:" + "|".join(alternatives) + ")"
