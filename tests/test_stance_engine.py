@@ -47,6 +47,18 @@ def test_a_date_ends_a_sentence_but_an_ordinal_does_not():
     ]
 
 
+def test_an_exclaimed_quotation_keeps_the_speaker_who_closes_it():
+    text = ('"No going into NATO by Ukraine. Some things never change!!!" Trump wrote on Sunday. '
+            '"Is it fair?" The question hangs. "Why now?" asked Sybiha.')
+    assert [s.text for s in split_sentences(text)] == [
+        '"No going into NATO by Ukraine.',
+        'Some things never change!!!" Trump wrote on Sunday.',
+        '"Is it fair?"',
+        "The question hangs.",
+        '"Why now?" asked Sybiha.',
+    ]
+
+
 def test_clauses_split_on_contrast_and_fronted_subordinate():
     lexicon = load_lexicon()
     seed = "Italy and Germany expressed readiness, while Poland stated that they do not plan to send troops."

@@ -580,11 +580,26 @@ def draft_drafters(s: str, mentions, lexicon: Lexicon) -> tuple[str, ...] | None
         return None
     m = lexicon.draft_drafted_by.search(s)
     if m is None:
-        return None
+        return _draft_tablers(s, mentions, lexicon)
     end = _DRAFTERS_END.search(s, m.end())
     stop = end.start() if end else len(s)
     codes = [c for x in mentions if m.end() <= x.start < stop and x.via != "group" for c in x.codes]
     return tuple(dict.fromkeys(codes)) or None
+
+
+def _draft_tablers(s: str, mentions, lexicon: Lexicon) -> tuple[str, ...] | None:
+    """The governments that open the sentence as the subject tabling a draft ("Britain, France and
+    Germany answered with a counter-draft"), or None."""
+    m = lexicon.draft_tabled.search(s) if lexicon.draft_tabled is not None else None
+    if m is None:
+        return None
+    subject = [x for x in mentions if x.end <= m.start() and x.via != "group"]
+    if not subject or s[:subject[0].start].strip().lower() not in ("", "the"):
+        return None
+    gaps = [s[a.end:b.start] for a, b in zip(subject, subject[1:])]
+    if not all(lexicon.list_joiner.fullmatch(gap) for gap in gaps) or len(s[subject[-1].end:m.start()].split()) > 2:
+        return None  # only a list of governments right before the verb is its subject
+    return tuple(dict.fromkeys(c for x in subject for c in x.codes)) or None
 
 
 def draft_speaks(s: str, lexicon: Lexicon) -> bool:

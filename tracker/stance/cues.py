@@ -311,7 +311,7 @@ class Lexicon:
                 rf"notes|noted)\b|\baccording\s+to\s+(?:the\s+)?(?:\w+\s+){{0,2}}(?:{nouns})\b)", re.IGNORECASE)
         drafts = [re.escape(w) for w in holders.get("drafts", [])]
         drafted_by = [re.escape(w).replace(r"\ ", r"\s+") for w in holders.get("drafted_by", [])]
-        self.draft_drafted_by = self.draft_says = None
+        self.draft_drafted_by = self.draft_says = self.draft_tabled = None
         if drafts and drafted_by:
             nouns = "|".join(sorted(drafts, key=len, reverse=True))
             self.draft_drafted_by = re.compile(
@@ -320,8 +320,15 @@ class Lexicon:
             self.draft_says = re.compile(
                 rf"(?:\b(?:it|(?:{nouns}))\s+(?:also\s+)?(?:states|stated|says|said|reads|read|provides|stipulates|"
                 rf"stipulated)\s*(?::|that\b|[\"“])|\b(?:{nouns})\b[^.;\"“]{{0,120}}?\b(?:states|stated|says|said|reads|"
-                rf"provides|stipulates|replaces|replaced)\b[^.;\"“]{{0,80}}?(?::\s*[\"“]|\bthat\b)|[\"”]\s*,?\s*it\s+"
-                rf"(?:states|stated|says|said|reads|adds|added)\b)", re.IGNORECASE)
+                rf"provides|stipulates|replaces|replaced)\b[^.;\"“]{{0,80}}?(?::\s*[\"“]|\bthat\b)|[\"”]\s*,?\s*"
+                rf"(?:it|(?:the\s+)?(?:[\w-]+\s+){{0,2}}?(?:{nouns}))\s+(?:states|stated|says|said|reads|adds|added)\b|"
+                # 'It drops the constitutional ban, stating instead: "..."'
+                rf"\b(?:it|{nouns})\s+[a-z]+s\b[^.;\"“]{{0,80}}?,\s+(?:stating|saying)\b)", re.IGNORECASE)
+            # the drafters named as the subject: "Britain, France and Germany answered with a counter-draft"
+            self.draft_tabled = re.compile(
+                rf"\b(?:(?:answered|responded|replied|countered)\s+with|(?:have\s+|has\s+)?(?:proposed|tabled|circulated|"
+                rf"presented|submitted|drafted|drew\s+up|put\s+forward))\s+(?:a|an|their|its|a\s+joint)\s+"
+                rf"(?:[\w-]+\s+|\w+-){{0,2}}?(?:{nouns})\b", re.IGNORECASE)
         self.speculative = _words(holders.get("speculative", []))
         # "Macron's push met with rejection in Berlin and Rome": the places that receive it hold the stance
         reception = holders.get("reception", [])

@@ -23,6 +23,9 @@ ABBREVIATIONS = frozenset(
 # Capitals of the Latin, Greek and Cyrillic scripts: a sentence may open with "Łukaszenka", "Élysée", "Österreich".
 _CAPITALS = "".join(sorted({chr(c) for c in range(0x41, 0x530) if chr(c).isupper()}))
 _BOUNDARY = re.compile(r"""[.!?…]+["”’'»“)\]]*(?=\s+[„"“‘'«»‹(\[–—-]?\s?[0-9""" + re.escape(_CAPITALS) + "])")
+_EXCLAIMED_QUOTE = re.compile(r"[!?]+[\"”»]")
+_SPEAKER_AFTER = re.compile(r"\s+(?:[A-Z][\w.’'-]*\s+){1,4}(?:said|says|wrote|writes|told|tells|added|adds|asked|asks|"
+                            r"posted|posts|declared|exclaimed|shouted|tweeted|replied)\b")
 _WORD_BEFORE = re.compile(r"([\w.]+)$")
 _SPACES = re.compile(r"[ \t\u00a0\u2009\u202f]+")
 _BULLET = re.compile(r"^\s*(?:[•●▪◦·*\-–]\s+|\d{1,2}[.)]\s+)")
@@ -67,6 +70,8 @@ def _split_paragraph(paragraph: str, abbreviations: frozenset[str] = frozenset()
     for m in _BOUNDARY.finditer(paragraph):
         if m.group(0).startswith(".") and _is_abbreviation(paragraph[start:m.start()], abbreviations):
             continue
+        if _EXCLAIMED_QUOTE.fullmatch(m.group(0)) and _SPEAKER_AFTER.match(paragraph, m.end()):
+            continue  # '"... never change!!!" Trump wrote': the quotation's speaker, same sentence
         piece = paragraph[start:m.end()].strip()
         if piece:
             yield piece
