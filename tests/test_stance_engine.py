@@ -26,37 +26,22 @@ def engine():
 # --- sentences and clauses -------------------------------------------------------
 
 
-def test_sentences_survive_abbreviations_and_quotes():
-    text = ("U.S. Defense Secretary Pete Hegseth spoke. Mr. Macron answered “No.” He left.\n"
-            "Sir Keir Starmer said so. Dr. J. Smith agreed.")
-    assert [s.text for s in split_sentences(text)] == [
-        "U.S. Defense Secretary Pete Hegseth spoke.",
-        "Mr. Macron answered “No.”",
-        "He left.",
-        "Sir Keir Starmer said so.",
-        "Dr. J. Smith agreed.",
-    ]
-
-
-def test_a_date_ends_a_sentence_but_an_ordinal_does_not():
-    text = 'Macron said so in an interview published on May 2. "To rule it out is wrong." Die Rede am 2. Mai war kurz.'
-    assert [s.text for s in split_sentences(text)] == [
-        "Macron said so in an interview published on May 2.",
-        '"To rule it out is wrong."',
-        "Die Rede am 2. Mai war kurz.",
-    ]
-
-
-def test_an_exclaimed_quotation_keeps_the_speaker_who_closes_it():
-    text = ('"No going into NATO by Ukraine. Some things never change!!!" Trump wrote on Sunday. '
-            '"Is it fair?" The question hangs. "Why now?" asked Sybiha.')
-    assert [s.text for s in split_sentences(text)] == [
-        '"No going into NATO by Ukraine.',
-        'Some things never change!!!" Trump wrote on Sunday.',
-        '"Is it fair?"',
-        "The question hangs.",
-        '"Why now?" asked Sybiha.',
-    ]
+@pytest.mark.parametrize("text, sentences", [
+    pytest.param("U.S. Defense Secretary Pete Hegseth spoke. Mr. Macron answered “No.” He left.\n"
+                 "Sir Keir Starmer said so. Dr. J. Smith agreed.",
+                 ["U.S. Defense Secretary Pete Hegseth spoke.", "Mr. Macron answered “No.”", "He left.",
+                  "Sir Keir Starmer said so.", "Dr. J. Smith agreed."], id="abbreviations-and-quotes"),
+    pytest.param('Macron said so in an interview published on May 2. "To rule it out is wrong." Die Rede am 2. Mai war kurz.',
+                 ["Macron said so in an interview published on May 2.", '"To rule it out is wrong."',
+                  "Die Rede am 2. Mai war kurz."], id="a-date-ends-a-sentence-an-ordinal-does-not"),
+    # an exclaimed quotation keeps the speaker who closes it
+    pytest.param('"No going into NATO by Ukraine. Some things never change!!!" Trump wrote on Sunday. '
+                 '"Is it fair?" The question hangs. "Why now?" asked Sybiha.',
+                 ['"No going into NATO by Ukraine.', 'Some things never change!!!" Trump wrote on Sunday.',
+                  '"Is it fair?"', "The question hangs.", '"Why now?" asked Sybiha.'], id="exclaimed-quotation"),
+])
+def test_sentences_end_where_a_reader_ends_them(text, sentences):
+    assert [s.text for s in split_sentences(text)] == sentences
 
 
 def test_clauses_split_on_contrast_and_fronted_subordinate():
