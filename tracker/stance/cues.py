@@ -371,12 +371,14 @@ class Lexicon:
             # '...," spokesman Heorhii Tykhyi said' (a name the gazetteer does not know)
             self.unnamed_closer = re.compile(
                 rf"[,.!?][\"”]\s+(?:(?:the|a|an|its|their)\s+)?(?:[a-z][\w-]*(?:\s+[a-z][\w-]*)?['’]s\s+)?"
-                rf"(?:(?:official|chief|senior|deputy|top)\s+)?({roles})(?:\s+[A-Z][\w.'’-]*){{0,3}}\s+(?:{verbs})\b")
+                rf"(?:(?:official|chief|senior|deputy|top)\s+)?(?:(?:foreign\s+|defen[cs]e\s+)?(?:ministry|government)\s+)?"
+                rf"({roles})(?:\s+[A-Z][\w.'’-]*){{0,3}}\s+(?:{verbs})\b")
             # the same office opening a sentence: 'Asked about the report, the prime minister's official
             # spokesperson said: "There are no plans ..."'
             self.unnamed_opener = re.compile(
                 rf"^(?:[^,\"“”]{{0,80}},\s+)?(?:[Tt]he|[Aa]n?|[Ii]ts|[Tt]heir)\s+(?:[a-z][\w-]*(?:\s+[a-z][\w-]*)?['’]s\s+)?"
-                rf"(?:(?:official|chief|senior|deputy|top)\s+)?({roles})(?:\s+[A-Z][\w.'’-]*){{0,3}}\s+(?:{verbs})\b")
+                rf"(?:(?:official|chief|senior|deputy|top)\s+)?(?:(?:foreign\s+|defen[cs]e\s+)?(?:ministry|government)\s+)?"
+                rf"({roles})(?:\s+[A-Z][\w.'’-]*){{0,3}}\s+(?:{verbs})\b")
         self.hearsay = phrases(holders.get("hearsay", []), f"{name}: [holders] hearsay")
         openers = holders.get("source_openers", ["according to"])
         self.source_opener = re.compile(r"^\W*(?:" + "|".join(compile_phrase(p) for p in openers) + r")(?!\w)",
