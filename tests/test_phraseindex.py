@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import tomllib
 
-from tracker.stance.cues import DEFAULT_LEXICON, compile_phrase, compile_phrases
+from tracker.stance.cues import DEFAULT_LEXICON, PHRASE_START, compile_phrase, compile_phrases
 from tracker.stance.phraseindex import MIN_ALTERNATIVES, alternation
 
 _PHRASES = [
@@ -56,8 +56,9 @@ def test_every_cue_group_of_the_lexicon_finds_what_its_plain_alternation_finds()
         "Hungary will never send soldiers, Orbán said, calling Macron's idea dangerous and premature.",
         "The Netherlands has not decided whether to contribute, but is open to it under a UN mandate.",
         "Italy is not in a position to send troops; Rome ruled out any deployment “for now”.",
+        "We don't have any plans for a large-scale deployment, and Sweden isn't ready either.",
     ]
-    start, end = r"(?<![\w-])(?<!\w['’])", r"(?![\w]|['’]\w)"
+    start, end = PHRASE_START, r"(?![\w]|['’]\w)"
     grouped = found = 0
     for item in data["cue"]:
         fast = compile_phrases(item["phrases"], "test")

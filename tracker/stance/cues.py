@@ -47,10 +47,13 @@ def compile_phrase(phrase: str) -> str:
     return f"(?:(?<=[\"“]){_phrase_regex(phrase, _QUOTED_SEPARATOR)}|{plain})"
 
 
-# "not" in a phrase, or a verb contracted with it; spelled out, so a group of phrases still
-# starts with known characters (tracker.stance.phraseindex)
-_NOT = (r"(?:not|(?:do|does|did|wo|would|ca|could|is|are|was|were|have|has|had|should|must|need)"
-        r"n['’]t)")
+# "not" in a phrase, or the "n't" a verb contracts with it ("don't have any plans" is "not have any
+# plans"): a phrase may start at that "n't" inside the word (PHRASE_START), so its first character
+# stays "n" and phrase groups keep skipping ahead (tracker.stance.phraseindex)
+_NOT = r"(?:not|n['’]t)"
+# where a phrase may start: at a word's start (not after a hyphen or inside "Germany's"), or at a
+# contracted "n't"
+PHRASE_START = r"(?<![\w-](?!n['’]t\b))(?<!\w['’])"
 
 
 def _phrase_regex(phrase: str, separator: str) -> str:
@@ -99,7 +102,7 @@ def compile_phrases(phrases: list[str], where: str, *, flags: int = re.IGNORECAS
         alternatives = [compile_phrase(p) for p in sorted(phrases, key=len, reverse=True)]
         # an apostrophe inside a word ("Germany's", "won't", "l'envoi") joins it; a single quotation
         # mark around the phrase does not ("called it 'highly inappropriate'")
-        start = r"(?<![\w-])(?:(?<!\w['’])" + _after_elision(elided) + ")" if elided else r"(?<![\w-])(?<!\w['’])"
+        start = r"(?<![\w-](?!n['’]t\b))(?:(?<!\w['’])" + _after_elision(elided) + ")" if elided else PHRASE_START
         return re.compile(guarded(start + alternation(alternatives, flags) + r"(?![\w]|['’]\w)", flags), flags)
     except re.error as exc:
         raise ConfigError(f"{where}: a phrase does not compile ({exc}); check the phrase syntax at the top of the file") from None
