@@ -259,16 +259,15 @@ class Gazetteer:
 
 
 _NEXT_WORD = re.compile(r"[ \t]+([^\W\d_]+)(?![\w'’])")
+_CALENDAR = {*calendar.day_name, *calendar.month_name} - {""}
 
 
 def _name_goes_on(text: str, end: int) -> bool:
-    """A capitalised word right after a one-word name, nothing between: the name goes on."""
+    """A capitalised word right after a one-word name, nothing between: the name goes on (not a
+    day or a month: "Tusk Monday said")."""
     word = _NEXT_WORD.match(text, end)
     return word is not None and word.group(1)[0].isupper() and word.group(1)[1:].islower() \
-        and word.group(1) not in _CALENDAR  # "Tusk Monday said"
-
-
-_CALENDAR = {*calendar.day_name, *calendar.month_name} - {""}
+        and word.group(1) not in _CALENDAR
 
 
 def _strip_possessive(name: str) -> str:

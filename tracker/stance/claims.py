@@ -736,9 +736,10 @@ _CLOSING_MARK = re.compile(r"[\"”»]")  # after the opening one: the quotation
 
 def _unnamed_office(s: str, governments: list, previous_mentions: list, sentences, sentence,
                     lexicon: Lexicon) -> Holder | None:
-    """'Downing Street was more guarded. "There are no plans ...," a spokesperson said': an office no
-    country or name comes with speaks for the government the sentence before gives the floor to
-    (`governments`: the sentence's holders, or its government mentions)."""
+    """'Downing Street was more guarded. "There are no plans ...," a spokesperson said' (or 'The
+    spokesperson said there were no plans ...'): an office no country or name comes with, closing a
+    quotation or opening the sentence, speaks for the government the sentence before gives the floor
+    to (`governments`: the sentence's holders, or its government mentions)."""
     if lexicon.unnamed_closer is None or sentence.index == 0:
         return None
     closer = lexicon.unnamed_closer.search(s) if opens_quotation(s) else lexicon.unnamed_opener.match(s)

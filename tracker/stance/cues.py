@@ -53,7 +53,8 @@ def compile_phrase(phrase: str) -> str:
 _NOT = r"(?:not|n['’]t)"
 # where a phrase may start: at a word's start (not after a hyphen or inside "Germany's"), or at a
 # contracted "n't"
-PHRASE_START = r"(?<![\w-](?!n['’]t\b))(?<!\w['’])"
+_AFTER_A_WORD = r"(?<![\w-](?!n['’]t\b))"
+PHRASE_START = _AFTER_A_WORD + r"(?<!\w['’])"
 
 
 def _phrase_regex(phrase: str, separator: str) -> str:
@@ -102,7 +103,7 @@ def compile_phrases(phrases: list[str], where: str, *, flags: int = re.IGNORECAS
         alternatives = [compile_phrase(p) for p in sorted(phrases, key=len, reverse=True)]
         # an apostrophe inside a word ("Germany's", "won't", "l'envoi") joins it; a single quotation
         # mark around the phrase does not ("called it 'highly inappropriate'")
-        start = r"(?<![\w-](?!n['’]t\b))(?:(?<!\w['’])" + _after_elision(elided) + ")" if elided else PHRASE_START
+        start = _AFTER_A_WORD + r"(?:(?<!\w['’])" + _after_elision(elided) + ")" if elided else PHRASE_START
         return re.compile(guarded(start + alternation(alternatives, flags) + r"(?![\w]|['’]\w)", flags), flags)
     except re.error as exc:
         raise ConfigError(f"{where}: a phrase does not compile ({exc}); check the phrase syntax at the top of the file") from None
@@ -372,16 +373,14 @@ class Lexicon:
             # a quotation closed by an office no name or country comes with: '...," a spokesperson
             # told reporters', '...," the prime minister's official spokesperson said on Monday',
             # '...," spokesman Heorhii Tykhyi said' (a name the gazetteer does not know)
-            self.unnamed_closer = re.compile(
-                rf"[,.!?][\"”]\s+(?:(?:the|a|an|its|their)\s+)?(?:[a-z][\w-]*(?:\s+[a-z][\w-]*)?['’]s\s+)?"
-                rf"(?:(?:official|chief|senior|deputy|top)\s+)?(?:(?:foreign\s+|defen[cs]e\s+)?(?:ministry|government)\s+)?"
-                rf"({roles})(?:\s+[A-Z][\w.'’-]*){{0,3}}\s+(?:{verbs})\b")
+            # "the prime minister's official spokesperson said", "deputy government spokesperson X told"
+            office = (rf"(?:[a-z][\w-]*(?:\s+[a-z][\w-]*)?['’]s\s+)?(?:(?:official|chief|senior|deputy|top)\s+)?"
+                      rf"(?:(?:foreign\s+|defen[cs]e\s+)?(?:ministry|government)\s+)?"
+                      rf"({roles})(?:\s+[A-Z][\w.'’-]*){{0,3}}\s+(?:{verbs})\b")
+            self.unnamed_closer = re.compile(rf"[,.!?][\"”]\s+(?:(?:the|a|an|its|their)\s+)?{office}")
             # the same office opening a sentence: 'Asked about the report, the prime minister's official
             # spokesperson said: "There are no plans ..."'
-            self.unnamed_opener = re.compile(
-                rf"^(?:[^,\"“”]{{0,80}},\s+)?(?:[Tt]he|[Aa]n?|[Ii]ts|[Tt]heir)\s+(?:[a-z][\w-]*(?:\s+[a-z][\w-]*)?['’]s\s+)?"
-                rf"(?:(?:official|chief|senior|deputy|top)\s+)?(?:(?:foreign\s+|defen[cs]e\s+)?(?:ministry|government)\s+)?"
-                rf"({roles})(?:\s+[A-Z][\w.'’-]*){{0,3}}\s+(?:{verbs})\b")
+            self.unnamed_opener = re.compile(rf"^(?:[^,\"“”]{{0,80}},\s+)?(?:[Tt]he|[Aa]n?|[Ii]ts|[Tt]heir)\s+{office}")
         self.hearsay = phrases(holders.get("hearsay", []), f"{name}: [holders] hearsay")
         openers = holders.get("source_openers", ["according to"])
         self.source_opener = re.compile(r"^\W*(?:" + "|".join(compile_phrase(p) for p in openers) + r")(?!\w)",
