@@ -589,8 +589,8 @@ def draft_drafters(s: str, mentions, lexicon: Lexicon) -> tuple[str, ...] | None
 
 def _draft_tablers(s: str, mentions, lexicon: Lexicon) -> tuple[str, ...] | None:
     """The governments that open the sentence as the subject tabling a draft ("Britain, France and
-    Germany answered with a counter-draft"), or None."""
-    m = lexicon.draft_tabled.search(s) if lexicon.draft_tabled is not None else None
+    Germany answered with a counter-draft"), or None. Set with draft_drafted_by, so never None here."""
+    m = lexicon.draft_tabled.search(s)
     if m is None:
         return None
     subject = [x for x in mentions if x.end <= m.start() and x.via != "group"]
